@@ -1,0 +1,1 @@
+"""Shipment screening pipeline: intake, enrichment, rules, decisions, licences, holds, metrics, console."""

@@ -1,0 +1,120 @@
+"""The one place that reads the environment.
+
+Everything else receives a `Settings` instance; nothing else touches `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DATA = PROJECT_ROOT / "pipeline" / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """Topic names, prefixed so tests and tenants can share one broker."""
+
+    prefix: str = ""
+
+    def _t(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    @property
+    def orders(self) -> str:
+        return self._t("orders")
+
+    @property
+    def orders_invalid(self) -> str:
+        return self._t("orders.invalid")
+
+    @property
+    def hold(self) -> str:
+        return self._t("shipments.hold")
+
+    @property
+    def license(self) -> str:
+        return self._t("shipments.license")
+
+    @property
+    def release(self) -> str:
+        return self._t("shipments.release")
+
+    @property
+    def decisions(self) -> str:
+        return self._t("screening.decisions")
+
+    @property
+    def alerts_blocked(self) -> str:
+        return self._t("alerts.blocked")
+
+    @property
+    def holds_reviews(self) -> str:
+        return self._t("holds.reviews")
+
+    @property
+    def audit(self) -> str:
+        return self._t("holds.audit")
+
+    def reference(self, kind: str) -> str:
+        """Compacted reference topic for `kind` (rules, parties, party-master, products, licences)."""
+        return self._t(f"reference.{kind}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bootstrap_servers: str = "127.0.0.1:19092"
+    app_id: str = "shipment-screening"
+    topic_prefix: str = ""
+    order_partitions: int = 12
+    replication_factor: int = 1
+    web_port: int = 6066
+    web_host: str = "127.0.0.1"
+    store: str = "memory://"
+    data_dir: Path = PROJECT_ROOT / ".run" / "worker"
+    rules_file: Path = BUNDLED_DATA / "rules" / "china.yaml"
+    party_list_files: tuple[Path, ...] = field(
+        default_factory=lambda: (BUNDLED_DATA / "parties" / "cn-mofcom-party-lists.csv",)
+    )
+    party_master_file: Path = BUNDLED_DATA / "master" / "parties.yaml"
+    products_file: Path = BUNDLED_DATA / "master" / "products.yaml"
+    licences_file: Path = BUNDLED_DATA / "master" / "licences.yaml"
+    console_url: str = "http://127.0.0.1:8080"
+    log_level: str = "WARNING"
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(self.topic_prefix)
+
+
+def _paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in value.split(os.pathsep) if p)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from `SCREENING_*` variables, falling back to the defaults."""
+    env = os.environ if env is None else env
+    base = Settings()
+    return Settings(
+        bootstrap_servers=env.get("SCREENING_BOOTSTRAP_SERVERS", base.bootstrap_servers),
+        app_id=env.get("SCREENING_APP_ID", base.app_id),
+        topic_prefix=env.get("SCREENING_TOPIC_PREFIX", base.topic_prefix),
+        order_partitions=int(env.get("SCREENING_ORDER_PARTITIONS", base.order_partitions)),
+        replication_factor=int(env.get("SCREENING_REPLICATION_FACTOR", base.replication_factor)),
+        web_port=int(env.get("SCREENING_WEB_PORT", base.web_port)),
+        web_host=env.get("SCREENING_WEB_HOST", base.web_host),
+        store=env.get("SCREENING_STORE", base.store),
+        data_dir=Path(env.get("SCREENING_DATA_DIR", str(base.data_dir))),
+        rules_file=Path(env.get("SCREENING_RULES_FILE", str(base.rules_file))),
+        party_list_files=_paths(env["SCREENING_PARTY_LIST_FILES"])
+        if env.get("SCREENING_PARTY_LIST_FILES")
+        else base.party_list_files,
+        party_master_file=Path(env.get("SCREENING_PARTY_MASTER_FILE", str(base.party_master_file))),
+        products_file=Path(env.get("SCREENING_PRODUCTS_FILE", str(base.products_file))),
+        licences_file=Path(env.get("SCREENING_LICENCES_FILE", str(base.licences_file))),
+        console_url=env.get("SCREENING_CONSOLE_URL", base.console_url),
+        log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
+    )

@@ -1,0 +1,1 @@
+"""pydantic models of the events and data that cross the pipeline's edges."""
