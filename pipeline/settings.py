@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATA = PROJECT_ROOT / "pipeline" / "data"
 
@@ -59,6 +61,11 @@ class TopicNames:
     def audit(self) -> str:
         return self._t("holds.audit")
 
+    @property
+    def allowlist(self) -> str:
+        """Compacted topic of cleared party matches (key = list entry id + party name), with expiry."""
+        return self._t("holds.allowlist")
+
     def reference(self, kind: str) -> str:
         """Compacted reference topic for `kind` (rules, parties, party-master, products, licences)."""
         return self._t(f"reference.{kind}")
@@ -83,6 +90,9 @@ class Settings:
     products_file: Path = BUNDLED_DATA / "master" / "products.yaml"
     licences_file: Path = BUNDLED_DATA / "master" / "licences.yaml"
     console_url: str = "http://127.0.0.1:8080"
+    # "name:role:hash,..." with role viewer|reviewer|admin and a hash from `screening console hash-password`.
+    console_users: str = ""
+    console_session_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
     log_level: str = "WARNING"
 
     @property
@@ -116,5 +126,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         products_file=Path(env.get("SCREENING_PRODUCTS_FILE", str(base.products_file))),
         licences_file=Path(env.get("SCREENING_LICENCES_FILE", str(base.licences_file))),
         console_url=env.get("SCREENING_CONSOLE_URL", base.console_url),
+        console_users=env.get("SCREENING_CONSOLE_USERS", base.console_users),
+        console_session_secret=SecretStr(env.get("SCREENING_CONSOLE_SESSION_SECRET", "")),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
     )
