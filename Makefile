@@ -1,0 +1,65 @@
+# The two commands a user needs: `make run` and `make test`. Everything else is set-up they call.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed
+BIN := $(VENV)/bin
+KAFKA_STAMP := .cache/kafka/.resolved
+
+# First interpreter that is Python 3.11 or newer, preferring 3.11 (the version CI runs).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+
+.PHONY: help venv kafka lint typecheck test run broker-start broker-stop broker-status lock clean
+
+help:
+	@echo "make run    - start a local Kafka broker and a worker, screen the bundled sample (RUN_ONCE=1 to exit)"
+	@echo "make test   - ruff, mypy and the full test suite against a real Kafka broker"
+	@echo "make venv   - create .venv with the pinned packages"
+	@echo "make kafka  - resolve the pinned Kafka jars from Maven Central into .cache/kafka"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.11 not found; install python3.11 and retry" >&2; exit 1; fi
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $@
+
+kafka:
+	@deploy/kafka/fetch-jars.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy pipeline schemas tests
+
+test: venv kafka lint typecheck
+	@deploy/kafka/with-broker.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+run: venv kafka
+	@deploy/kafka/broker.sh start
+	$(BIN)/screening run $(if $(RUN_ONCE),--once,)
+
+broker-start: kafka
+	@deploy/kafka/broker.sh start
+
+broker-stop:
+	@deploy/kafka/broker.sh stop
+
+broker-status:
+	@deploy/kafka/broker.sh status
+
+# Regenerate the lock from the current venv (after changing a pin in pyproject.toml).
+lock: venv
+	@{ echo '# Pinned transitive set for `pip install -c requirements.lock -e ".[dev]"` (regenerate: make lock).'; \
+	   $(BIN)/python -m pip freeze --exclude-editable | grep -vi '^shipment-screening'; } > requirements.lock
+
+clean:
+	-@deploy/kafka/broker.sh stop
+	rm -rf $(VENV) .cache .run .mypy_cache .ruff_cache .pytest_cache
