@@ -1,0 +1,212 @@
+"""A validated rule pack compiled into plain, immutable indexes for the evaluation hot path.
+
+Rules are reached through dictionaries keyed by control code (every paragraph depth), customs-code
+prefix (by length) and technology entry, so a line meets only the rules that could cover it. Plain
+frozen dataclasses with slots: the engine reads them for every line, pydantic access would dominate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Literal
+
+from schemas.decision import Citation, Outcome
+from schemas.rulepack import Rule, RulePack
+
+RuleState = Literal["active", "suspended", "inactive"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSuspension:
+    start: date
+    end: date
+    instrument: str
+    confidence: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledExemption:
+    end_use_classes: frozenset[str]
+    outcome: Outcome
+    citation: Citation
+    confidence: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One rule, ready for evaluation. `index` is its position in the pack: the output order."""
+
+    index: int
+    id: str
+    title: str
+    summary: str
+    outcome: Outcome
+    citation: Citation
+    confidence: str
+    note: str | None
+    effective_from: date
+    effective_to: date | None
+    suspensions: tuple[CompiledSuspension, ...]
+    licence_types: tuple[str, ...]
+    exemptions: tuple[CompiledExemption, ...]
+    # True when the rule lists dual-use items (by control or customs code), which makes the line dual-use.
+    lists_dual_use: bool
+    any_dual_use: bool
+    any_item: bool
+    residual: bool
+    hs_reference_only: bool
+    foreign_made_min_share: float | None
+    exclude_tech_entries: frozenset[str]
+    destination_countries: frozenset[str]
+    end_user_countries: frozenset[str]
+    end_user_categories: frozenset[str]
+    end_use_classes: frozenset[str]
+    party_programs: frozenset[str]
+    party_strengths: frozenset[str]
+    party_statuses: frozenset[str]
+
+    @property
+    def has_order_conditions(self) -> bool:
+        return bool(
+            self.destination_countries
+            or self.end_user_countries
+            or self.end_user_categories
+            or self.end_use_classes
+            or self.party_programs
+        )
+
+    def state(self, as_of: date) -> tuple[RuleState, CompiledSuspension | None]:
+        """Whether the rule applies on `as_of`; a lapsed suspension leaves the rule in force again."""
+        if as_of < self.effective_from or (self.effective_to is not None and as_of > self.effective_to):
+            return "inactive", None
+        for suspension in self.suspensions:
+            if suspension.start <= as_of <= suspension.end:
+                return "suspended", suspension
+        return "active", None
+
+
+RuleIndex = MappingProxyType[str, tuple[CompiledRule, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPack:
+    name: str
+    version: str
+    published: date
+    digest: str
+    source: str
+    rules: tuple[CompiledRule, ...]
+    by_control_code: RuleIndex
+    by_hs_prefix: RuleIndex
+    hs_prefix_lengths: tuple[int, ...]
+    by_tech_entry: RuleIndex
+    by_tech_kind: RuleIndex
+    foreign_made: tuple[CompiledRule, ...]
+    context_rules: tuple[CompiledRule, ...]
+    model: RulePack
+
+    @property
+    def version_label(self) -> str:
+        """What decisions record as the rules version: pack version plus a content digest."""
+        return f"{self.name}@{self.version}+{self.digest[:12]}"
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def _compile_rule(index: int, rule: Rule) -> CompiledRule:
+    scope = rule.scope
+    return CompiledRule(
+        index=index,
+        id=rule.id,
+        title=rule.title,
+        summary=rule.summary,
+        outcome=Outcome(rule.outcome.value),
+        citation=rule.citation,
+        confidence=rule.confidence.value,
+        note=rule.note,
+        effective_from=rule.effective_from,
+        effective_to=rule.effective_to,
+        suspensions=tuple(
+            CompiledSuspension(s.from_, s.to, s.instrument, s.confidence.value, s.note)
+            for s in sorted(rule.suspensions, key=lambda s: s.from_)
+        ),
+        licence_types=tuple(t.value for t in rule.licence_types_allowed),
+        exemptions=tuple(
+            CompiledExemption(
+                frozenset(e.end_use_classes),
+                Outcome(e.outcome_instead.value),
+                e.citation,
+                e.confidence.value,
+                e.note,
+            )
+            for e in rule.exemptions
+        ),
+        lists_dual_use=bool(scope.control_codes or scope.hs_codes or scope.items_of),
+        any_dual_use=scope.any_dual_use,
+        any_item=scope.any_item,
+        residual=scope.residual,
+        hs_reference_only=scope.hs_codes_reference_only,
+        foreign_made_min_share=scope.foreign_made_min_cn_re_share,
+        exclude_tech_entries=frozenset(scope.exclude_tech_entries),
+        destination_countries=frozenset(scope.destination_countries),
+        end_user_countries=frozenset(scope.end_user_countries),
+        end_user_categories=frozenset(scope.end_user_categories),
+        end_use_classes=frozenset(scope.end_use_classes),
+        party_programs=frozenset(scope.party_programs),
+        party_strengths=frozenset(s.value for s in scope.party_match),
+        party_statuses=frozenset(s.value for s in scope.list_status),
+    )
+
+
+def _freeze(index: dict[str, list[CompiledRule]]) -> RuleIndex:
+    return MappingProxyType({key: tuple(sorted(set(rules), key=_by_index)) for key, rules in index.items()})
+
+
+def _by_index(rule: CompiledRule) -> int:
+    return rule.index
+
+
+def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
+    """Build the indexes. `items_of` references must already be checked by the loader."""
+    compiled = tuple(_compile_rule(i, rule) for i, rule in enumerate(pack.rules))
+    models = {rule.id: rule for rule in pack.rules}
+    by_code: dict[str, list[CompiledRule]] = defaultdict(list)
+    by_hs: dict[str, list[CompiledRule]] = defaultdict(list)
+    by_tech: dict[str, list[CompiledRule]] = defaultdict(list)
+    by_kind: dict[str, list[CompiledRule]] = defaultdict(list)
+    for rule, model in zip(compiled, pack.rules, strict=True):
+        scopes = [model.scope, *(models[ref].scope for ref in model.scope.items_of)]
+        for scope in scopes:
+            for code in scope.control_codes:
+                by_code[code].append(rule)
+            for prefix in scope.hs_codes:
+                by_hs[prefix].append(rule)
+            for entry in scope.tech_entries:
+                by_tech[entry].append(rule)
+        for kind in model.scope.tech_entry_kinds:
+            by_kind[kind].append(rule)
+    return CompiledPack(
+        name=pack.name,
+        version=pack.version,
+        published=pack.published,
+        digest=digest,
+        source=source,
+        rules=compiled,
+        by_control_code=_freeze(by_code),
+        by_hs_prefix=_freeze(by_hs),
+        hs_prefix_lengths=tuple(sorted({len(p) for p in by_hs}, reverse=True)),
+        by_tech_entry=_freeze(by_tech),
+        by_tech_kind=_freeze(by_kind),
+        foreign_made=tuple(r for r in compiled if r.foreign_made_min_share is not None),
+        context_rules=tuple(r for r in compiled if r.any_item or r.any_dual_use),
+        model=pack,
+    )

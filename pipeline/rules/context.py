@@ -1,0 +1,101 @@
+"""Order-level facts every rule condition reads, computed once per order instead of once per line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
+from pipeline.rules.compiled import CompiledRule
+
+# The exporter is the party the controls bind, not a recipient they protect against.
+_EXPORTER = "exporter"
+
+
+def expand_classes(classes: frozenset[str]) -> frozenset[str]:
+    """`humanitarian.medical` also counts as `humanitarian`, so rules can name either level."""
+    expanded = set(classes)
+    for name in classes:
+        parts = name.split(".")
+        expanded.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    return frozenset(expanded)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResult:
+    evidence: tuple[tuple[str, str], ...]
+    party_role: str | None
+
+
+class OrderContext:
+    """The destination, end user, end use and party-list hits of one order, with a per-rule cache."""
+
+    __slots__ = (
+        "_cache",
+        "destination",
+        "end_use_classes",
+        "end_use_declared",
+        "end_user_categories",
+        "end_user_country",
+        "hits",
+    )
+
+    def __init__(self, order: EnrichedOrder) -> None:
+        self.destination = order.order.destination_country
+        end_user = next((p for p in order.parties if p.role == "end_user"), None)
+        self.end_user_country = end_user.country if end_user else order.order.end_user.country
+        self.end_user_categories = end_user.categories if end_user else frozenset()
+        self.end_use_classes = expand_classes(order.end_use.classes)
+        self.end_use_declared = order.end_use.declared
+        self.hits: tuple[PartyHit, ...] = tuple(
+            sorted(
+                (h for h in order.party_hits if h.role != _EXPORTER),
+                key=lambda h: (h.role, h.program, h.entry_id),
+            )
+        )
+        self._cache: dict[int, ConditionResult | None] = {}
+
+    def conditions(self, rule: CompiledRule) -> ConditionResult | None:
+        """Evidence when every order condition of `rule` holds, else None (cached per rule)."""
+        try:
+            return self._cache[rule.index]
+        except KeyError:
+            result = self._evaluate(rule)
+            self._cache[rule.index] = result
+            return result
+
+    def _evaluate(self, rule: CompiledRule) -> ConditionResult | None:
+        evidence: list[tuple[str, str]] = []
+        if rule.destination_countries or rule.end_user_countries:
+            if self.destination in rule.destination_countries:
+                evidence.append(("destination_country", self.destination))
+            elif self.end_user_country in rule.end_user_countries:
+                evidence.append(("end_user_country", self.end_user_country))
+            else:
+                return None
+        if rule.end_user_categories or rule.end_use_classes:
+            categories = sorted(rule.end_user_categories & self.end_user_categories)
+            classes = sorted(rule.end_use_classes & self.end_use_classes)
+            if not categories and not classes:
+                return None
+            if categories:
+                evidence.append(("end_user_category", ",".join(categories)))
+            if classes:
+                evidence.append(("end_use_class", ",".join(classes)))
+        party_role = None
+        if rule.party_programs:
+            hits = [
+                h
+                for h in self.hits
+                if h.program in rule.party_programs
+                and h.strength in rule.party_strengths
+                and h.status in rule.party_statuses
+            ]
+            if not hits:
+                return None
+            party_role = hits[0].role
+            evidence.extend((f"party:{h.role}", _describe_hit(h)) for h in hits)
+        return ConditionResult(tuple(evidence), party_role)
+
+
+def _describe_hit(hit: PartyHit) -> str:
+    return f"{hit.name_sent} = {hit.listed_name} [{hit.program} {hit.entry_id}, {hit.strength}, {hit.status}]"

@@ -1,0 +1,254 @@
+"""Evaluate an enriched order against a compiled rule pack as of the order's date.
+
+The engine fails closed: a line nobody can classify, a controlled line without a declared end use
+and any reference-data gap each produce a `review` finding that holds the order. Output order is
+deterministic: order-level gaps first, then lines in order, within a line rules in pack order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from pipeline.enrichment.enriched import EnrichedOrder, LineFacts
+from pipeline.rules.compiled import CompiledPack, CompiledRule
+from pipeline.rules.context import ConditionResult, OrderContext
+from pipeline.rules.findings import (
+    MISSING_END_USE,
+    REFERENCE_DATA_GAP,
+    UNCLASSIFIED_LINE,
+    Finding,
+)
+from schemas.decision import Outcome
+
+_CONTROLLING = frozenset({Outcome.PROHIBITED, Outcome.LICENCE_REQUIRED})
+_ORIGIN_CHINA = "CN"
+
+
+@lru_cache(maxsize=4096)
+def control_code_chain(code: str) -> tuple[str, ...]:
+    """`1C902.a.1` -> (`1C902.a.1`, `1C902.a`, `1C902`): every paragraph that covers the code."""
+    parts = code.split(".")
+    return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+
+
+# How a line met a rule: the engine treats a match on reference-only customs codes more cautiously.
+BY_CODE = "code"
+BY_HS = "hs"
+BY_TECH = "tech"
+BY_CONTENT = "content"
+
+
+def _item_matches(pack: CompiledPack, line: LineFacts) -> dict[CompiledRule, tuple[str, str]]:
+    """Rules whose item selectors cover the line, each with how and what matched (first match wins)."""
+    found: dict[CompiledRule, tuple[str, str]] = {}
+    for code in line.control_codes:
+        for paragraph in control_code_chain(code):
+            for rule in pack.by_control_code.get(paragraph, ()):
+                found.setdefault(rule, (BY_CODE, f"control code {code}"))
+    if line.hs_code:
+        _hs_matches(pack, line.hs_code, found)
+    if line.tech_entry:
+        _tech_matches(pack, line.tech_entry, found)
+    share = line.cn_rare_earth_share
+    if share is not None and line.origin_country and line.origin_country != _ORIGIN_CHINA:
+        for rule in pack.foreign_made:
+            if rule.foreign_made_min_share is not None and share >= rule.foreign_made_min_share:
+                text = f"made in {line.origin_country}, Chinese rare-earth value share {share:.4g}"
+                found.setdefault(rule, (BY_CONTENT, text))
+    return found
+
+
+def _hs_matches(pack: CompiledPack, hs: str, found: dict[CompiledRule, tuple[str, str]]) -> None:
+    for length in pack.hs_prefix_lengths:
+        if length <= len(hs):
+            for rule in pack.by_hs_prefix.get(hs[:length], ()):
+                found.setdefault(rule, (BY_HS, f"customs code {hs}"))
+
+
+def _tech_matches(pack: CompiledPack, entry: str, found: dict[CompiledRule, tuple[str, str]]) -> None:
+    for rule in pack.by_tech_entry.get(entry, ()):
+        found.setdefault(rule, (BY_TECH, f"technology entry {entry}"))
+    for rule in pack.by_tech_kind.get(entry[-1], ()):
+        if entry not in rule.exclude_tech_entries:
+            found.setdefault(rule, (BY_TECH, f"technology entry {entry}"))
+
+
+def _finding(
+    *,
+    rule: CompiledRule,
+    line: LineFacts,
+    how: str,
+    matched: str,
+    cond: ConditionResult,
+    ctx: OrderContext,
+    as_of: date,
+) -> Finding:
+    evidence = [("matched", matched), *cond.evidence]
+    if rule.licence_types:
+        evidence.append(("licence_types_allowed", ",".join(rule.licence_types)))
+    for exemption in rule.exemptions:
+        classes = sorted(exemption.end_use_classes & ctx.end_use_classes)
+        if classes:
+            evidence.extend((("exempt_end_use", ",".join(classes)), ("rule_outcome", rule.outcome.value)))
+            note = f" ({exemption.note})" if exemption.note else ""
+            return Finding(
+                rule.id,
+                rule.title,
+                exemption.outcome,
+                exemption.citation,
+                line.line_id,
+                cond.party_role,
+                f"{rule.summary}; line {line.line_id}: {matched}; end use {', '.join(classes)} "
+                f"is exempt as of {as_of}{note}",
+                tuple(evidence),
+                exemption.confidence,
+                rule.index,
+            )
+    if how == BY_HS and rule.hs_reference_only and rule.outcome in _CONTROLLING:
+        evidence.append(("rule_outcome", rule.outcome.value))
+        return Finding(
+            rule.id,
+            rule.title,
+            Outcome.REVIEW,
+            rule.citation,
+            line.line_id,
+            cond.party_role,
+            f"{rule.summary}; line {line.line_id}: {matched} is only a reference code for this measure, "
+            f"held to check the item against its technical description (as of {as_of})",
+            tuple(evidence),
+            rule.confidence,
+            rule.index,
+        )
+    return Finding(
+        rule.id,
+        rule.title,
+        rule.outcome,
+        rule.citation,
+        line.line_id,
+        cond.party_role,
+        f"{rule.summary}; line {line.line_id}: {matched}, as of {as_of}",
+        tuple(evidence),
+        rule.confidence,
+        rule.index,
+    )
+
+
+def _apply(
+    *,
+    rule: CompiledRule,
+    line: LineFacts,
+    match: tuple[str, str],
+    ctx: OrderContext,
+    as_of: date,
+    out: list[Finding],
+) -> bool:
+    """Append the rule's finding for the line; True when the rule is in force and applies."""
+    state, suspension = rule.state(as_of)
+    if state == "inactive":
+        return False
+    cond = ctx.conditions(rule)
+    if cond is None:
+        return False
+    how, matched = match
+    if suspension is not None:
+        out.append(
+            Finding(
+                rule.id,
+                rule.title,
+                Outcome.INFO,
+                rule.citation,
+                line.line_id,
+                cond.party_role,
+                f"{rule.summary}; not applied as of {as_of}: suspended by {suspension.instrument} "
+                f"from {suspension.start} to {suspension.end}",
+                (
+                    ("matched", matched),
+                    ("suspended_by", suspension.instrument),
+                    ("suspended_until", suspension.end.isoformat()),
+                    *cond.evidence,
+                ),
+                suspension.confidence,
+                rule.index,
+            )
+        )
+        return False
+    out.append(_finding(rule=rule, line=line, how=how, matched=matched, cond=cond, ctx=ctx, as_of=as_of))
+    return True
+
+
+def _rule_order(rule: CompiledRule) -> int:
+    return rule.index
+
+
+def _line_findings(pack: CompiledPack, line: LineFacts, ctx: OrderContext, as_of: date) -> list[Finding]:
+    out: list[Finding] = []
+    dual_use = bool(line.control_codes)
+    named = False
+    matches = _item_matches(pack, line)
+    for rule in sorted(matches, key=_rule_order):
+        how = matches[rule][0]
+        _apply(rule=rule, line=line, match=matches[rule], ctx=ctx, as_of=as_of, out=out)
+        if rule.lists_dual_use:
+            named = True
+            if not (how == BY_HS and rule.hs_reference_only) and rule.state(as_of)[0] == "active":
+                dual_use = True
+    for rule in pack.context_rules:
+        if rule in matches or (rule.residual and named):
+            continue
+        if rule.any_item or dual_use:
+            what = "dual-use item" if dual_use else "any item"
+            _apply(rule=rule, line=line, match=(BY_CODE, what), ctx=ctx, as_of=as_of, out=out)
+    if not line.classified:
+        out.append(
+            Finding(
+                UNCLASSIFIED_LINE,
+                "Line cannot be classified",
+                Outcome.REVIEW,
+                None,
+                line.line_id,
+                None,
+                f"Line {line.line_id} ({line.description[:60]}) has no control code, customs code or "
+                "technology entry and is unknown to the product master: held until classified",
+                (("description", line.description[:200]),),
+            )
+        )
+    controlled = dual_use or any(f.outcome in _CONTROLLING for f in out)
+    if controlled and not ctx.end_use_declared:
+        out.append(
+            Finding(
+                MISSING_END_USE,
+                "Controlled line without a declared end use",
+                Outcome.REVIEW,
+                None,
+                line.line_id,
+                None,
+                f"Line {line.line_id} is a controlled item and the order declares no end use: "
+                "an end-user and end-use statement is required",
+                (("control_codes", ",".join(line.control_codes)),),
+            )
+        )
+    out.sort(key=lambda f: f.rule_index)
+    return out
+
+
+def evaluate(order: EnrichedOrder, pack: CompiledPack) -> tuple[Finding, ...]:
+    """Every finding for the order as of `order.as_of`, in a deterministic order."""
+    as_of = order.as_of
+    ctx = OrderContext(order)
+    findings: list[Finding] = [
+        Finding(
+            REFERENCE_DATA_GAP,
+            "Reference data missing",
+            Outcome.REVIEW,
+            None,
+            None,
+            None,
+            f"Screening could not complete: {gap}",
+            (("gap", gap),),
+        )
+        for gap in order.gaps
+    ]
+    for line in order.lines:
+        findings.extend(_line_findings(pack, line, ctx, as_of))
+    return tuple(findings)
