@@ -232,4 +232,7 @@ class RulePack(_Data):
     name: str = Field(min_length=1)
     published: date
     description: str | None = None
+    # Libraries the rules point at through YAML anchors, validated like everything else.
+    citations: dict[str, Citation] = Field(default_factory=dict)
+    suspensions: dict[str, Suspension] = Field(default_factory=dict)
     rules: list[Rule] = Field(min_length=1)
