@@ -1,0 +1,75 @@
+"""Build the decision record from an enriched order and its findings.
+
+Everything but `decision_id` and `evaluated_at` is a function of the order, the findings and the
+versions, so a replay with the same versions gives the same record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pipeline.decisions.route import ROUTE_OF_OUTCOME, route_of
+from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
+from pipeline.rules.findings import Finding
+from schemas.decision import DecisionRecord, PartyMatch, Reason
+
+
+def reason_of(finding: Finding) -> Reason:
+    return Reason(
+        rule_id=finding.rule_id,
+        title=finding.title,
+        outcome=finding.outcome,
+        citation=finding.citation,
+        line_id=finding.line_id,
+        party_role=finding.party_role,
+        explanation=finding.explanation,
+        evidence=dict(finding.evidence),
+        confidence=finding.confidence,
+    )
+
+
+def party_match_of(hit: PartyHit) -> PartyMatch:
+    return PartyMatch(
+        role=hit.role,
+        name_sent=hit.name_sent,
+        list=hit.list_name,
+        program=hit.program,
+        entry_id=hit.entry_id,
+        listed_name=hit.listed_name,
+        score=hit.score,
+        strength=hit.strength,
+        matched=hit.matched,
+        status=hit.status,
+        via_owner=hit.via_owner,
+    )
+
+
+def _severity(finding: Finding) -> int:
+    return -ROUTE_OF_OUTCOME[finding.outcome].severity
+
+
+def build_decision(
+    order: EnrichedOrder,
+    findings: Sequence[Finding],
+    *,
+    decision_id: str | None = None,
+    evaluated_at: datetime | None = None,
+) -> DecisionRecord:
+    """The decision for `order`; reasons most restrictive first, then in the engine's order."""
+    ordered = sorted(findings, key=_severity)
+    hits = sorted(order.party_hits, key=lambda h: (h.role, h.program, h.entry_id, h.listed_name))
+    return DecisionRecord(
+        decision_id=decision_id or str(uuid.uuid4()),
+        order_id=order.order.order_id,
+        revision=order.order.revision,
+        route=route_of(findings),
+        as_of=order.as_of,
+        evaluated_at=evaluated_at or datetime.now(UTC),
+        event_time=order.order.event_time,
+        reasons=[reason_of(f) for f in ordered],
+        party_matches=[party_match_of(h) for h in hits],
+        versions=dict(sorted(order.versions.items())),
+        fail_closed=any(f.fail_closed for f in findings),
+    )
