@@ -1,0 +1,1 @@
+"""Steady-load soak run and the order stream it shares with the fault-injection tests."""
