@@ -6,12 +6,17 @@ enrichment, the rule engine and the decision stage from the reference data named
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Protocol
 
+from pipeline.decisions.record import build_decision
+from pipeline.enrichment.enrich import Enricher
+from pipeline.enrichment.products import ProductMaster
+from pipeline.rules.compiled import CompiledPack
+from pipeline.rules.engine import evaluate
+from pipeline.rules.loader import load_pack
 from pipeline.settings import Settings
-from schemas.decision import DecisionRecord, Outcome, Reason, Route
+from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
 
 
@@ -19,29 +24,41 @@ class Screener(Protocol):
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord: ...
 
 
-class PlaceholderScreener:
-    """Holds every order until the rule engine is wired in: failing closed is the only safe default."""
+class EngineScreener:
+    """Enrich, evaluate against the pack in force, decide. Immutable: reloads build a new one."""
+
+    __slots__ = ("enricher", "pack")
+
+    def __init__(self, enricher: Enricher, pack: CompiledPack) -> None:
+        self.enricher = enricher
+        self.pack = pack
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {**self.enricher.versions, "rules": self.pack.version_label}
+
+    def with_pack(self, pack: CompiledPack) -> EngineScreener:
+        return EngineScreener(self.enricher, pack)
+
+    def with_enricher(self, enricher: Enricher) -> EngineScreener:
+        return EngineScreener(enricher, self.pack)
 
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
-        return DecisionRecord(
-            decision_id=str(uuid.uuid4()),
-            order_id=order.order_id,
-            revision=order.revision,
-            route=Route.HOLD,
-            as_of=as_of or order.as_of,
-            evaluated_at=datetime.now(UTC),
-            event_time=order.event_time,
-            reasons=[
-                Reason(
-                    rule_id="pipeline.no-rule-engine",
-                    title="No rule engine loaded",
-                    outcome=Outcome.REVIEW,
-                    explanation="The worker has no rule pack loaded, so it holds every order.",
-                )
-            ],
-            fail_closed=True,
-        )
+        enriched = self.enricher.enrich(order, as_of=as_of)
+        findings = evaluate(enriched, self.pack)
+        return build_decision(enriched, findings, rules_version=self.pack.version_label)
 
 
-def build_screener(settings: Settings) -> Screener:  # noqa: ARG001 - the rule engine will read it
-    return PlaceholderScreener()
+def build_enricher(settings: Settings) -> Enricher:
+    """Enrichment from the reference files in `settings`; a missing part is a gap that holds orders."""
+    return Enricher(
+        products=ProductMaster.load(settings.products_file),
+        party_master=None,
+        party_screener=None,
+        classify_end_use=None,
+    )
+
+
+def build_screener(settings: Settings) -> EngineScreener:
+    """Load and validate the rule pack and reference data; any refused file stops start-up."""
+    return EngineScreener(build_enricher(settings), load_pack(settings.rules_file))

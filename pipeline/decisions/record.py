@@ -56,9 +56,13 @@ def build_decision(
     *,
     decision_id: str | None = None,
     evaluated_at: datetime | None = None,
+    rules_version: str | None = None,
 ) -> DecisionRecord:
     """The decision for `order`; reasons most restrictive first, then in the engine's order."""
     ordered = sorted(findings, key=_severity)
+    versions = dict(order.versions)
+    if rules_version is not None:
+        versions["rules"] = rules_version
     hits = sorted(order.party_hits, key=lambda h: (h.role, h.program, h.entry_id, h.listed_name))
     return DecisionRecord(
         decision_id=decision_id or str(uuid.uuid4()),
@@ -70,6 +74,6 @@ def build_decision(
         event_time=order.order.event_time,
         reasons=[reason_of(f) for f in ordered],
         party_matches=[party_match_of(h) for h in hits],
-        versions=dict(sorted(order.versions.items())),
+        versions=dict(sorted(versions.items())),
         fail_closed=any(f.fail_closed for f in findings),
     )
