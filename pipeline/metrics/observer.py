@@ -14,9 +14,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
-from pipeline.metrics.definitions import LiveState, LiveStateCollector, ScreeningMetrics, create_metrics
+from pipeline.metrics.definitions import (
+    OTHER,
+    LiveState,
+    LiveStateCollector,
+    ScreeningMetrics,
+    create_metrics,
+)
 from pipeline.metrics.labels import (
     DEFAULT_DEAD_LETTER_REASONS,
     DEFAULT_PARTY_LISTS,
@@ -71,6 +77,8 @@ class MetricsObserver:
         self._reference_updated_at: dict[str, float] = {}
         self._licence_utilisation: dict[str, float] = {}
         registry.register(LiveStateCollector(self._live_state))
+        self._start_counters_at_zero(self.metrics.dead_letters, [*dead_letter_reasons, OTHER])
+        self._start_counters_at_zero(self.metrics.blocked_alerts, [*self._builtin_rule_ids, OTHER])
 
     def order_received(self) -> None:
         """A message was consumed from the orders topic (before validation)."""
@@ -131,7 +139,9 @@ class MetricsObserver:
 
     def rule_pack_loaded(self, version: str, rule_ids: Iterable[str], loaded_at: datetime) -> None:
         """A rule pack became active: its rule ids are the only ones kept apart in findings."""
-        self._rule_id.allow(self._builtin_rule_ids | frozenset(rule_ids))
+        allowed = self._builtin_rule_ids | frozenset(rule_ids)
+        self._rule_id.allow(allowed)
+        self._start_counters_at_zero(self.metrics.blocked_alerts, allowed)
         self.reference_loaded("rules", version, loaded_at)
 
     def party_lists_loaded(self, version: str, lists: Iterable[str], loaded_at: datetime) -> None:
@@ -145,6 +155,13 @@ class MetricsObserver:
 
     def ready(self, is_ready: bool) -> None:
         self.metrics.ready.set(1 if is_ready else 0)
+
+    @staticmethod
+    def _start_counters_at_zero(counter: Counter, label_values: Iterable[str]) -> None:
+        # Prometheus sees no increase() when a series is first scraped at 1: alerts on these
+        # counters need the series to exist at 0 before the first event.
+        for value in label_values:
+            counter.labels(value)
 
     def _live_state(self) -> LiveState:
         now = self._clock()

@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.metrics.definitions import LATENCY_BUCKETS_SECONDS
+from pipeline.metrics.labels import DEFAULT_DEAD_LETTER_REASONS
 from pipeline.metrics.observer import MetricsObserver
 from schemas.decision import DecisionRecord, Outcome, PartyMatch, Reason, Route
 
@@ -126,7 +127,9 @@ def test_findings_only_keep_rule_ids_of_the_loaded_pack(
 def test_every_prohibited_finding_counts_one_blocked_alert(
     observer: MetricsObserver, registry: CollectorRegistry
 ) -> None:
-    observer.rule_pack_loaded("v1", ["cn.jp.military-user", "cn.tech.prohibited"], T0)
+    observer.rule_pack_loaded("v1", ["cn.jp.military-user", "cn.tech.prohibited", "cn.gallium"], T0)
+    # Alerts need each series at 0 before its first increment.
+    assert sample(registry, "screening_blocked_alerts_total", rule_id="cn.gallium") == 0
     prohibited = record(
         "o1",
         Route.HOLD,
@@ -141,7 +144,7 @@ def test_every_prohibited_finding_counts_one_blocked_alert(
 
     assert sample(registry, "screening_blocked_alerts_total", rule_id="cn.jp.military-user") == 1
     assert sample(registry, "screening_blocked_alerts_total", rule_id="cn.tech.prohibited") == 2
-    assert sample(registry, "screening_blocked_alerts_total", rule_id="other") is None
+    assert sample(registry, "screening_blocked_alerts_total", rule_id="other") == 0
 
 
 def test_builtin_rule_ids_survive_pack_reloads(registry: CollectorRegistry, clock: FakeClock) -> None:
@@ -176,7 +179,7 @@ def test_dead_letters_are_counted_by_bounded_reason(
         for s in family.samples
         if s.name == "screening_dead_letters_total"
     }
-    assert counted == expected
+    assert counted == dict.fromkeys(DEFAULT_DEAD_LETTER_REASONS | {"other"}, 0.0) | expected
 
 
 def test_latency_histograms_measure_from_event_time_and_from_consumption(
