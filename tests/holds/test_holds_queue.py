@@ -1,0 +1,118 @@
+"""The hold-queue projection: current decision, open holds, filters, ages, approvals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.holds.apply import apply_review
+from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
+from pipeline.holds.samples import licence_hold, party_list_hold
+from schemas.decision import Route
+from schemas.review import Review, ReviewAction
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def make_queue() -> HoldQueue:
+    queue = HoldQueue()
+    queue.add_decision(licence_hold("lic-old", evaluated_at=NOW - timedelta(hours=3, minutes=12)))
+    queue.add_decision(party_list_hold("party-new", evaluated_at=NOW - timedelta(minutes=12)))
+    released = licence_hold("gone", evaluated_at=NOW - timedelta(hours=1))
+    queue.add_decision(released)
+    queue.add_decision(released.model_copy(update={"decision_id": "gone-2", "route": Route.RELEASE}))
+    return queue
+
+
+def test_open_holds_oldest_first_with_natural_ages() -> None:
+    rows = make_queue().open_holds(NOW)
+    assert [(r.order_id, r.age) for r in rows] == [("lic-old", "3 h 12 min"), ("party-new", "12 min")]
+    assert rows[1].four_eyes
+    assert not rows[0].four_eyes
+    assert rows[1].destination == "JP"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        (HoldFilter(sort=SortOrder.NEWEST), ["party-new", "lic-old"]),
+        (HoldFilter(rule="party-list"), ["party-new"]),
+        (HoldFilter(reason="prohibited"), ["party-new"]),
+        (HoldFilter(reason="gallium"), ["lic-old"]),
+        (HoldFilter(destination="de"), ["lic-old"]),
+        (HoldFilter(party="mitsubishi"), ["party-new"]),
+        (HoldFilter(min_age_hours=1), ["lic-old"]),
+        (HoldFilter(max_age_hours=1), ["party-new"]),
+        (HoldFilter(party="nobody"), []),
+    ],
+)
+def test_filters(wanted: HoldFilter, expected: list[str]) -> None:
+    assert [r.order_id for r in make_queue().open_holds(NOW, wanted)] == expected
+
+
+def test_higher_revision_wins_over_later_evaluation() -> None:
+    queue = HoldQueue()
+    newer_revision = licence_hold("o", revision=2, evaluated_at=NOW - timedelta(hours=2))
+    queue.add_decision(newer_revision)
+    queue.add_decision(
+        licence_hold("o", revision=1, evaluated_at=NOW).model_copy(update={"route": Route.RELEASE})
+    )
+    entry = queue.get("o")
+    assert entry is not None
+    assert entry.current == newer_revision
+    assert [r.order_id for r in queue.open_holds(NOW)] == ["o"]
+
+
+def test_replayed_messages_change_nothing_and_reviews_drive_the_queue() -> None:
+    queue = make_queue()
+    entry = queue.get("party-new")
+    assert entry is not None
+    current = entry.current
+    assert current is not None
+    first = Review(
+        review_id="r1",
+        order_id="party-new",
+        decision_id=current.decision_id,
+        action=ReviewAction.RELEASE,
+        reviewer="alice",
+        justification="name differs",
+        created_at=NOW,
+    )
+    assert queue.add_review(first)
+    assert not queue.add_review(first)
+    assert queue.open_holds(NOW, HoldFilter(party="mitsubishi"))[0].approvals == ("alice",)
+
+    second = first.model_copy(update={"review_id": "r2", "reviewer": "bob"})
+    follow_up = apply_review(current, second, entry.reviews)
+    assert follow_up is not None
+    assert queue.add_review(second)
+    assert queue.add_decision(follow_up)
+    assert not queue.add_decision(follow_up)
+    assert [r.order_id for r in queue.open_holds(NOW)] == ["lic-old"]
+
+
+@pytest.mark.parametrize(
+    ("action", "open_after"), [(ReviewAction.ESCALATE, True), (ReviewAction.DENY, False)]
+)
+def test_escalated_holds_stay_open_denied_holds_close(action: ReviewAction, open_after: bool) -> None:
+    queue = make_queue()
+    entry = queue.get("lic-old")
+    assert entry is not None
+    assert entry.current is not None
+    the_review = Review(
+        review_id="r",
+        order_id="lic-old",
+        decision_id=entry.current.decision_id,
+        action=action,
+        reviewer="carol",
+        created_at=NOW,
+    )
+    follow_up = apply_review(entry.current, the_review, [])
+    assert follow_up is not None
+    queue.add_decision(follow_up)
+    rows = {r.order_id: r for r in queue.open_holds(NOW)}
+    assert ("lic-old" in rows) == open_after
+    if open_after:
+        assert rows["lic-old"].escalated
+        assert rows["lic-old"].age == "3 h 12 min"
