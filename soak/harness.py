@@ -1,0 +1,191 @@
+"""Processes and Kafka plumbing shared by the fault-injection tests and the soak.
+
+Workers run as real `screening worker` subprocesses so a fault can be a real `kill -9`; a dedicated
+broker is driven through deploy/kafka/broker.sh so it can be restarted mid-stream.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO
+
+from kafka import KafkaProducer
+
+from pipeline.settings import PROJECT_ROOT, Settings
+
+BROKER_SCRIPT = PROJECT_ROOT / "deploy" / "kafka" / "broker.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The `SCREENING_*` variables that make a worker subprocess use `settings`."""
+    return {
+        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_APP_ID": settings.app_id,
+        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
+        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
+        "SCREENING_WEB_PORT": str(settings.web_port),
+        "SCREENING_WEB_HOST": settings.web_host,
+        "SCREENING_STORE": settings.store,
+        "SCREENING_DATA_DIR": str(settings.data_dir),
+        "SCREENING_LOG_LEVEL": settings.log_level,
+    }
+
+
+class WorkerProcess:
+    """One `screening worker` subprocess with its own web port, data dir and log file."""
+
+    def __init__(
+        self, settings: Settings, log_dir: Path, name: str, extra_env: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self.settings = replace(settings, web_port=free_port(), data_dir=log_dir / f"{name}-data")
+        self.log_path = log_dir / f"{name}.log"
+        self._extra_env = dict(extra_env or {})
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "worker not started"
+        return self._process.pid
+
+    def start(self) -> WorkerProcess:
+        env = {**os.environ, **settings_env(self.settings), **self._extra_env}
+        self._log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Until the worker's /ready page answers 200; fails early if the process died."""
+        url = f"http://127.0.0.1:{self.settings.web_port}/ready"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.alive():
+                msg = f"worker {self.name} exited during start-up; log tail:\n{self.log_tail()}"
+                raise RuntimeError(msg)
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        msg = f"worker {self.name} not ready within {timeout_s:.0f}s; log tail:\n{self.log_tail()}"
+        raise TimeoutError(msg)
+
+    def kill9(self) -> None:
+        """The crash a worker cannot clean up after: SIGKILL to its whole process group."""
+        if self.alive():
+            os.killpg(self.pid, signal.SIGKILL)
+            assert self._process is not None
+            self._process.wait(timeout=10)
+        self._close_log()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        if self._process is None:
+            return
+        if self.alive():
+            os.killpg(self.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self._close_log()
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the worker process, from /proc."""
+        for line in Path(f"/proc/{self.pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@dataclass(frozen=True, slots=True)
+class DedicatedBroker:
+    """A broker of its own (port, controller port, data dir) that a test may stop and start."""
+
+    port: int
+    controller_port: int
+    data_dir: Path
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _run(self, action: str) -> None:
+        env = {
+            **os.environ,
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_DATA_DIR": str(self.data_dir),
+        }
+        subprocess.run(["bash", str(BROKER_SCRIPT), action], env=env, check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._run("start")
+
+    def stop(self) -> None:
+        self._run("stop")
+
+
+def producer(settings: Settings) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        linger_ms=5,
+        retries=20,
+        max_request_size=4 * 1024 * 1024,
+        request_timeout_ms=30_000,
+    )
+
+
+def produce(settings: Settings, records: Iterable[tuple[str, bytes]], *, topic: str | None = None) -> int:
+    """Produce (key, value) records to the orders topic and wait for every ack; returns the count."""
+    sender = producer(settings)
+    try:
+        futures = [
+            sender.send(topic or settings.topics.orders, key=key.encode("utf-8"), value=value)
+            for key, value in records
+        ]
+        sender.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=30)
+        return len(futures)
+    finally:
+        sender.close()
