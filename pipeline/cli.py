@@ -16,6 +16,7 @@ from typing import Protocol, cast
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands",
     "pipeline.reliability_commands",
+    "pipeline.rules_commands",
 )
 
 
