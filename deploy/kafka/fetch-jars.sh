@@ -4,7 +4,6 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 require_java
-require_tool mvn "Apache Maven" maven
 
 mkdir -p "$KAFKA_CACHE"
 stamp="$KAFKA_CACHE/.resolved"
@@ -16,6 +15,7 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$pom_hash" && -d "$KAFKA_LIBS" ]]; th
     exit 0
 fi
 
+require_tool mvn "Apache Maven" maven
 echo "Resolving Kafka jars from Maven Central into ${KAFKA_LIBS#"$PROJECT_ROOT"/} ..."
 staging="$KAFKA_CACHE/libs.new"
 rm -rf "$staging"

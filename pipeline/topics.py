@@ -1,0 +1,115 @@
+"""Topics as code: every topic the pipeline uses, its partitions and configuration.
+
+`ensure_topics` creates the missing ones with kafka-python's admin client and leaves existing ones
+alone, so `screening topics create` can run at every start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REFERENCE_KINDS: tuple[str, ...] = ("rules", "parties", "party-master", "products", "licences")
+TOPIC_ALREADY_EXISTS = 36
+
+# Orders may be up to 2 MiB on the wire so that oversized ones reach intake and are dead-lettered
+# with a reason; their dead letters carry the original bytes base64-encoded, hence the larger cap.
+ORDERS_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+INVALID_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+KEEP_FOREVER = "-1"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    configs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def compacted(self) -> bool:
+        return self.configs.get("cleanup.policy") == "compact"
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The pipeline's topics. The order flow is partitioned alike so keyed state co-partitions."""
+    names = settings.topics
+    flow = settings.order_partitions
+    compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    specs = [
+        TopicSpec(names.orders, flow, {"max.message.bytes": str(ORDERS_MAX_MESSAGE_BYTES)}),
+        TopicSpec(names.orders_invalid, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}),
+        TopicSpec(names.hold, flow),
+        TopicSpec(names.license, flow),
+        TopicSpec(names.release, flow),
+        TopicSpec(names.decisions, flow),
+        TopicSpec(names.alerts_blocked, flow),
+        TopicSpec(names.holds_reviews, flow),
+        # Reviewers' actions are evidence: an append-only log, never compacted or expired.
+        TopicSpec(names.audit, flow, {"retention.ms": KEEP_FOREVER, "retention.bytes": KEEP_FOREVER}),
+    ]
+    # Reference data is read whole by every worker: one partition, latest value per key.
+    specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)
+    return specs
+
+
+def _admin(settings: Settings) -> Any:
+    from kafka import KafkaAdminClient
+
+    return KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=f"{settings.app_id}-topics",
+        request_timeout_ms=30_000,
+    )
+
+
+def ensure_topics(
+    settings: Settings, specs: Iterable[TopicSpec] | None = None
+) -> tuple[list[str], list[str]]:
+    """Create missing topics; return (created, already existing). Other errors raise."""
+    wanted = list(topic_specs(settings) if specs is None else specs)
+    admin = _admin(settings)
+    try:
+        request = {
+            spec.name: {
+                "num_partitions": spec.partitions,
+                "replication_factor": settings.replication_factor,
+                "configs": spec.configs,
+            }
+            for spec in wanted
+        }
+        response = admin.create_topics(request, raise_errors=False, wait_for_metadata=True)
+    finally:
+        admin.close()
+    created: list[str] = []
+    existing: list[str] = []
+    failures: list[str] = []
+    for result in response["topics"]:
+        code = result["error_code"]
+        if code == 0:
+            created.append(result["name"])
+        elif code == TOPIC_ALREADY_EXISTS:
+            existing.append(result["name"])
+        else:
+            failures.append(f"{result['name']}: {result['error_message'] or code}")
+    if failures:
+        msg = "could not create topics: " + "; ".join(failures)
+        raise RuntimeError(msg)
+    log.info("topics created=%d existing=%d", len(created), len(existing))
+    return sorted(created), sorted(existing)
+
+
+def list_topics(settings: Settings) -> dict[str, int]:
+    """Topic name -> partition count for the topics under the settings' prefix."""
+    admin = _admin(settings)
+    try:
+        names = [n for n in admin.list_topics() if n.startswith(settings.topic_prefix)]
+        described = admin.describe_topics(names) if names else []
+    finally:
+        admin.close()
+    return {t["name"]: len(t["partitions"]) for t in described}
