@@ -87,6 +87,13 @@ class Settings:
         default_factory=lambda: (BUNDLED_DATA / "parties" / "cn-mofcom-party-lists.csv",)
     )
     party_master_file: Path = BUNDLED_DATA / "master" / "parties.yaml"
+    party_status_file: Path = BUNDLED_DATA / "parties" / "status-changes.yaml"
+    party_allowlist_file: Path | None = None
+    # Party match scores: strong takes the list's effect, potential holds for review.
+    party_strong_threshold: float = 0.9
+    party_potential_threshold: float = 0.75
+    # A refreshed list dropping more than this share of entries is quarantined until confirmed.
+    party_list_max_shrink: float = 0.2
     products_file: Path = BUNDLED_DATA / "master" / "products.yaml"
     licences_file: Path = BUNDLED_DATA / "master" / "licences.yaml"
     console_url: str = "http://127.0.0.1:8080"
@@ -123,6 +130,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if env.get("SCREENING_PARTY_LIST_FILES")
         else base.party_list_files,
         party_master_file=Path(env.get("SCREENING_PARTY_MASTER_FILE", str(base.party_master_file))),
+        party_status_file=Path(env.get("SCREENING_PARTY_STATUS_FILE", str(base.party_status_file))),
+        party_allowlist_file=Path(env["SCREENING_PARTY_ALLOWLIST_FILE"])
+        if env.get("SCREENING_PARTY_ALLOWLIST_FILE")
+        else base.party_allowlist_file,
+        party_strong_threshold=float(
+            env.get("SCREENING_PARTY_STRONG_THRESHOLD", base.party_strong_threshold)
+        ),
+        party_potential_threshold=float(
+            env.get("SCREENING_PARTY_POTENTIAL_THRESHOLD", base.party_potential_threshold)
+        ),
+        party_list_max_shrink=float(env.get("SCREENING_PARTY_LIST_MAX_SHRINK", base.party_list_max_shrink)),
         products_file=Path(env.get("SCREENING_PRODUCTS_FILE", str(base.products_file))),
         licences_file=Path(env.get("SCREENING_LICENCES_FILE", str(base.licences_file))),
         console_url=env.get("SCREENING_CONSOLE_URL", base.console_url),

@@ -1,0 +1,1 @@
+"""Party screening against China's party lists and the operator's own lists."""

@@ -1,0 +1,88 @@
+"""Inverted token index over every name of every list entry, with IDF weights and a typo neighbourhood.
+
+Each query touches only the postings of its own tokens; very common tokens are skipped when the query
+has rarer ones, so a query costs the same against 300 entries or 50,000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.enrichment.parties.model import ListEntry
+from pipeline.enrichment.parties.normalise import Normaliser
+
+TYPO_MIN_LENGTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    """One name of one entry (primary, alias, other script or known variant) as weighted tokens."""
+
+    entry_index: int
+    text: str
+    tokens: tuple[str, ...]
+    weights: dict[str, float]
+    total_weight: float
+
+
+def deletion_keys(token: str) -> set[str]:
+    """The token and every form with one character deleted: shared keys mean edit distance <= 2."""
+    return {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+class NameIndex:
+    def __init__(
+        self, entries: Sequence[ListEntry], normaliser: Normaliser, variants: dict[str, tuple[str, ...]]
+    ) -> None:
+        self.entries = tuple(entries)
+        self.normaliser = normaliser
+        raw: list[tuple[int, str, tuple[str, ...]]] = []
+        document_frequency: dict[str, int] = defaultdict(int)
+        for position, entry in enumerate(self.entries):
+            seen: set[str] = set()
+            for text in dict.fromkeys((*entry.names, *variants.get(entry.name, ()))):
+                tokens = normaliser.tokens(text)
+                if tokens:
+                    raw.append((position, text, tokens))
+                    seen.update(tokens)
+            for token in seen:
+                document_frequency[token] += 1
+        self.document_frequency = dict(document_frequency)
+        total = max(len(self.entries), 1)
+        generic = frozenset(normaliser.fold(t) for t in normaliser.vocabulary.generic_tokens)
+        factor = normaliser.vocabulary.generic_factor
+        self.max_weight = math.log(1 + total)
+        self.weight = {
+            token: math.log(1 + total / df) * (factor if token in generic else 1.0)
+            for token, df in self.document_frequency.items()
+        }
+        self.names: list[IndexedName] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for position, text, tokens in raw:
+            weights = {t: self.weight[t] for t in tokens}
+            name_id = len(self.names)
+            self.names.append(IndexedName(position, text, tokens, weights, sum(weights.values())))
+            for token in tokens:
+                self.postings[token].append(name_id)
+        self.typo_keys: dict[str, list[str]] = defaultdict(list)
+        for token in self.document_frequency:
+            if len(token) >= TYPO_MIN_LENGTH and token.isascii():
+                for key in deletion_keys(token):
+                    self.typo_keys[key].append(token)
+        # Postings longer than this are used only when the query has no rarer token.
+        self.common_cutoff = max(200, total // 100)
+
+    def query_weight(self, token: str) -> float:
+        return self.weight.get(token, self.max_weight)
+
+    def typo_neighbours(self, token: str) -> set[str]:
+        if len(token) < TYPO_MIN_LENGTH or not token.isascii():
+            return set()
+        found: set[str] = set()
+        for key in deletion_keys(token):
+            found.update(self.typo_keys.get(key, ()))
+        found.discard(token)
+        return found
