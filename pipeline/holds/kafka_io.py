@@ -1,0 +1,174 @@
+"""Kafka plumbing of the hold workflow: topics, the outbox the console and applier write to, and the
+reader that keeps a `HoldQueue` up to date.
+
+All messages are JSON, key = order id (audit records of sign-ins are keyed by the user name).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pydantic import BaseModel, ValidationError
+
+from pipeline.holds.queue import HoldQueue
+from pipeline.settings import Settings
+from schemas.decision import DecisionRecord, Route
+from schemas.order import OrderEvent
+from schemas.review import AuditRecord, ClearedMatch, Review
+
+log = logging.getLogger(__name__)
+
+_TOPIC_ALREADY_EXISTS = 36
+_POLL_MS = 200
+
+
+def route_topic(settings: Settings, route: Route) -> str:
+    topics = settings.topics
+    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
+
+
+def allowlist_key(cleared: ClearedMatch) -> str:
+    return f"{cleared.entry_id}|{cleared.name_sent}"
+
+
+async def ensure_topics(settings: Settings) -> None:
+    """Create the topics the hold workflow reads and writes when they are missing (idempotent)."""
+    topics = settings.topics
+    wanted: dict[str, dict[str, str]] = {
+        name: {}
+        for name in (
+            topics.decisions,
+            topics.holds_reviews,
+            topics.audit,
+            topics.hold,
+            topics.license,
+            topics.release,
+            topics.orders,
+        )
+    }
+    wanted[topics.allowlist] = {"cleanup.policy": "compact"}
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, settings.order_partitions, settings.replication_factor, topic_configs=configs)
+            for name, configs in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            response = await admin.create_topics(missing)
+            for name, code, *_ in response.topic_errors:
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    msg = f"could not create topic {name}: error code {code}"
+                    raise RuntimeError(msg)
+    finally:
+        await admin.close()
+
+
+class KafkaOutbox:
+    """Publishes hold-workflow events with an idempotent producer and waits for each acknowledgement."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.bootstrap_servers, enable_idempotence=True, acks="all"
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def _send(self, topic: str, key: str, payload: BaseModel) -> None:
+        await self._producer.send_and_wait(topic, payload.model_dump_json().encode(), key=key.encode())
+
+    async def review(self, review: Review) -> None:
+        await self._send(self._settings.topics.holds_reviews, review.order_id, review)
+
+    async def audit(self, record: AuditRecord) -> None:
+        await self._send(self._settings.topics.audit, record.order_id or record.actor, record)
+
+    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None:  # noqa: ARG002 - keyed by entry
+        await self._send(self._settings.topics.allowlist, allowlist_key(cleared), cleared)
+
+    async def decision(self, record: DecisionRecord) -> None:
+        """The follow-up goes to its route topic and, in full, to `screening.decisions`."""
+        await self._send(route_topic(self._settings, record.route), record.order_id, record)
+        await self._send(self._settings.topics.decisions, record.order_id, record)
+
+
+Handler = Callable[[str, bytes], Awaitable[None]]
+
+
+async def read_topics(
+    settings: Settings,
+    topics: Iterable[str],
+    handle: Handler,
+    *,
+    on_caught_up: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Read every partition of `topics` from the beginning, forever, without a consumer group.
+
+    Every reader rebuilds its state from the log, so no offsets are committed; without a group,
+    aiokafka assigns all partitions of the subscribed topics, new ones included. `on_caught_up` runs
+    once, between two batches, when the reader has reached the end offsets of its first assignment.
+    """
+    names = sorted(set(topics))
+    consumer = AIOKafkaConsumer(
+        *names,
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    ends: dict[TopicPartition, int] = {}
+    waiting = on_caught_up is not None
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=_POLL_MS)
+            for tp, messages in batches.items():
+                for message in messages:
+                    await handle(tp.topic, message.value or b"")
+            if not waiting:
+                continue
+            assigned = consumer.assignment()
+            if {tp.topic for tp in assigned} != set(names):
+                continue
+            if not ends:
+                ends = await consumer.end_offsets(list(assigned))
+            if all([await consumer.position(tp) >= end for tp, end in ends.items()]):
+                waiting = False
+                assert on_caught_up is not None
+                await on_caught_up()
+    finally:
+        await consumer.stop()
+
+
+def queue_feeder(settings: Settings, queue: HoldQueue) -> Handler:
+    """A handler that feeds decisions, reviews and orders into `queue`, skipping what it cannot read."""
+    topics = settings.topics
+
+    async def handle(topic: str, value: bytes) -> None:
+        try:
+            if topic == topics.decisions:
+                queue.add_decision(DecisionRecord.model_validate_json(value))
+            elif topic == topics.holds_reviews:
+                queue.add_review(Review.model_validate_json(value))
+            elif topic == topics.orders:
+                queue.add_order(OrderEvent.model_validate_json(value))
+        except ValidationError:
+            # Malformed orders are intake's business (orders.invalid); the console only shows valid ones.
+            log.debug("skipped an unreadable message on %s", topic)
+
+    return handle
+
+
+def hold_queue_topics(settings: Settings) -> tuple[str, ...]:
+    topics = settings.topics
+    return (topics.decisions, topics.holds_reviews, topics.orders)

@@ -1,0 +1,38 @@
+"""Where hold-workflow events go: Kafka in service (`kafka_io.KafkaOutbox`), memory in tests and demos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from schemas.decision import DecisionRecord
+from schemas.review import AuditRecord, ClearedMatch, Review
+
+
+class HoldsOutbox(Protocol):
+    async def review(self, review: Review) -> None: ...
+    async def audit(self, record: AuditRecord) -> None: ...
+    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None: ...
+    async def decision(self, record: DecisionRecord) -> None: ...
+
+
+@dataclass(slots=True)
+class MemoryOutbox:
+    """Keeps every event in lists, in the order sent."""
+
+    reviews: list[Review] = field(default_factory=list)
+    audits: list[AuditRecord] = field(default_factory=list)
+    allowlisted: list[ClearedMatch] = field(default_factory=list)
+    decisions: list[DecisionRecord] = field(default_factory=list)
+
+    async def review(self, review: Review) -> None:
+        self.reviews.append(review)
+
+    async def audit(self, record: AuditRecord) -> None:
+        self.audits.append(record)
+
+    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None:  # noqa: ARG002 - keyed by entry
+        self.allowlisted.append(cleared)
+
+    async def decision(self, record: DecisionRecord) -> None:
+        self.decisions.append(record)
