@@ -11,15 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 from pipeline.audit.readback import ConservationProbe, mark_run
-from pipeline.settings import PROJECT_ROOT, Settings, load_settings
-from soak.harness import DedicatedBroker, WorkerProcess, producer, settings_env
+from pipeline.settings import PROJECT_ROOT, load_settings
+from pipeline.topics import ensure_topics
+from soak.harness import DedicatedBroker, WorkerProcess, producer
 from soak.orders import OrderFactory, listed_names
 
 RUN_DIR = PROJECT_ROOT / ".run" / "soak"
@@ -54,13 +52,6 @@ class SoakResult:
         )
 
 
-def create_topics(settings: Settings) -> None:
-    env = {**settings_env(settings), "PATH": str(Path(sys.executable).parent)}
-    subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "topics", "create"], env=env, check=True, cwd=PROJECT_ROOT
-    )
-
-
 def log_errors(worker: WorkerProcess) -> int:
     text = worker.log_path.read_text(encoding="utf-8", errors="replace") if worker.log_path.exists() else ""
     return sum(1 for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line)
@@ -77,7 +68,7 @@ def soak(
         app_id=f"soak-{stamp}",
     )
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    create_topics(settings)
+    ensure_topics(settings)
     mark = mark_run(settings)
     factory = OrderFactory(f"SOAK{stamp}", listed=listed_names(settings.party_list_files[0]))
     worker = WorkerProcess(settings, RUN_DIR, f"worker-{stamp}").start()

@@ -1,0 +1,79 @@
+"""A fault-injection run on its own topics and consumer group: produce orders, run workers, read back.
+
+Shared by tests/reliability and anything else that needs to prove a run conserved every order.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipeline.audit.baseline import offline_baseline
+from pipeline.audit.conservation import ConservationReport
+from pipeline.audit.readback import ConservationProbe, mark_run
+from pipeline.settings import Settings
+from pipeline.topics import ensure_topics
+from schemas.decision import Route
+from soak.harness import WorkerProcess, produce
+from soak.orders import OrderFactory, listed_names
+
+
+class FaultRun:
+    """One run on its own topics and consumer group: produce orders, run workers, read back."""
+
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.workers: list[WorkerProcess] = []
+        self.produced = 0
+        self.factory = OrderFactory(
+            settings.app_id.upper(), listed=listed_names(settings.party_list_files[0])
+        )
+        ensure_topics(settings)
+        self.probe = ConservationProbe(settings, mark_run(settings), keep_orders=True)
+
+    def start_worker(self, name: str | None = None, *, ready: bool = True) -> WorkerProcess:
+        worker = WorkerProcess(self.settings, self.log_dir, name or f"w{len(self.workers)}").start()
+        self.workers.append(worker)
+        if ready:
+            worker.wait_ready()
+        return worker
+
+    def produce_orders(self, count: int) -> None:
+        """The next `count` orders of the mix."""
+        self.produced += produce(self.settings, self.factory.stream(self.produced, count))
+
+    def produce_raw(self, records: list[tuple[str, bytes]]) -> None:
+        self.produced += produce(self.settings, records)
+
+    def wait_decided(self, at_least: int, timeout_s: float = 60.0) -> None:
+        """Until the probe has read `at_least` decisions or dead letters: used to fault mid-stream."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.probe.refresh()
+            if len(self.probe.decisions) + len(self.probe.dead_letters) >= at_least:
+                return
+            time.sleep(0.2)
+        msg = f"fewer than {at_least} outcomes within {timeout_s:.0f}s; {self.logs()}"
+        raise TimeoutError(msg)
+
+    def baseline(self) -> dict[tuple[str, int], Route]:
+        return offline_baseline(self.settings, self.probe.order_values)
+
+    def settle(self, timeout_s: float = 90.0) -> ConservationReport:
+        """Wait until every produced record is accounted for, then check against the baseline."""
+        self.probe.wait(expected=self.produced, timeout_s=timeout_s, settle_s=1.5)
+        return self.probe.report(self.baseline())
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {w.name}\n{w.log_tail(30)}" for w in self.workers)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.probe.close()
+
+    def assert_conserved(self, report: ConservationReport) -> None:
+        """Every produced record accounted for; nothing lost, duplicated or wrongly released."""
+        assert report.consumed == self.produced, report.summary()
+        assert report.holds, f"{report.summary()}\nlost: {report.lost_examples}\n{self.logs()}"
