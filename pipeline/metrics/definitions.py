@@ -181,16 +181,3 @@ def create_metrics(registry: CollectorRegistry) -> ScreeningMetrics:
             registry=registry,
         ),
     )
-
-
-def exported_series_names(registry: CollectorRegistry) -> frozenset[str]:
-    """Every series name the registry can expose, including suffixes, even before any sample exists."""
-    suffixes = {
-        "counter": ("_total", "_created"),
-        "histogram": ("_bucket", "_count", "_sum", "_created"),
-        "info": ("_info",),
-        "gauge": ("",),
-    }
-    return frozenset(
-        family.name + suffix for family in registry.collect() for suffix in suffixes.get(family.type, ("",))
-    )

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
 from pipeline.metrics import MetricsObserver, serve_metrics
-from pipeline.metrics.definitions import exported_series_names
+from pipeline.metrics.catalogue import exported_series_names
 
 PLAIN = "text/plain"
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
