@@ -1,4 +1,4 @@
-"""Property tests of order validation: valid orders pass and round-trip, any corruption is refused cleanly."""
+"""Property tests of intake: valid orders pass and round-trip, corruption is refused with its reason."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from pipeline.intake.parse import Rejection, parse_order
+from pipeline.intake.reasons import InvalidReason
 from schemas.order import MAX_QUANTITY, OrderEvent
 
 COUNTRIES = ("CN", "DE", "JP", "US", "FR", "KR", "BR", "IN", "RU", "GB")
@@ -66,23 +68,28 @@ def orders(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-# Corruptions every valid order must be refused for, as a ValidationError and nothing else.
+# Corruptions every valid order must be refused for, each with its specific dead-letter reason.
+R = InvalidReason
 CORRUPTIONS = st.sampled_from(
     [
-        ("drop order_id", lambda o: o.pop("order_id")),
-        ("drop lines", lambda o: o.pop("lines")),
-        ("no lines", lambda o: o.__setitem__("lines", [])),
-        ("revision as text", lambda o: o.__setitem__("revision", "two")),
-        ("revision zero", lambda o: o.__setitem__("revision", 0)),
-        ("unknown destination", lambda o: o.__setitem__("destination_country", "XX")),
-        ("unknown currency", lambda o: o["lines"][0].__setitem__("currency", "XYZ")),
-        ("negative quantity", lambda o: o["lines"][0].__setitem__("quantity", -1)),
-        ("NaN quantity", lambda o: o["lines"][0].__setitem__("quantity", math.nan)),
-        ("huge quantity", lambda o: o["lines"][0].__setitem__("quantity", 1e300)),
-        ("duplicate line id", lambda o: o["lines"].append(dict(o["lines"][0]))),
-        ("naive event time", lambda o: o.__setitem__("event_time", "2026-03-01T10:00:00")),
-        ("control character in name", lambda o: o["consignee"].__setitem__("name", "ACME\x07 Ltd")),
-        ("party is a list", lambda o: o.__setitem__("end_user", ["ACME"])),
+        ("drop order_id", lambda o: o.pop("order_id"), R.MISSING_FIELD),
+        ("drop lines", lambda o: o.pop("lines"), R.MISSING_FIELD),
+        ("no lines", lambda o: o.__setitem__("lines", []), R.INVALID_VALUE),
+        ("revision as text", lambda o: o.__setitem__("revision", "two"), R.WRONG_TYPE),
+        ("revision zero", lambda o: o.__setitem__("revision", 0), R.INVALID_VALUE),
+        ("unknown destination", lambda o: o.__setitem__("destination_country", "XX"), R.UNKNOWN_COUNTRY),
+        ("unknown currency", lambda o: o["lines"][0].__setitem__("currency", "XYZ"), R.UNKNOWN_CURRENCY),
+        ("negative quantity", lambda o: o["lines"][0].__setitem__("quantity", -1), R.INVALID_VALUE),
+        ("NaN quantity", lambda o: o["lines"][0].__setitem__("quantity", math.nan), R.NON_FINITE_NUMBER),
+        ("huge quantity", lambda o: o["lines"][0].__setitem__("quantity", 1e300), R.INVALID_VALUE),
+        ("duplicate line id", lambda o: o["lines"].append(dict(o["lines"][0])), R.DUPLICATE_LINE_ID),
+        ("naive event time", lambda o: o.__setitem__("event_time", "2026-03-01T10:00:00"), R.NAIVE_TIMESTAMP),
+        (
+            "control character in name",
+            lambda o: o["consignee"].__setitem__("name", "ACME\x07 Ltd"),
+            R.INVALID_VALUE,
+        ),
+        ("party is a list", lambda o: o.__setitem__("end_user", ["ACME"]), R.WRONG_TYPE),
     ]
 )
 
@@ -98,7 +105,43 @@ def test_valid_orders_pass_and_round_trip(raw: dict[str, Any]) -> None:
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(orders(), CORRUPTIONS)
 def test_corrupted_orders_are_refused_with_a_validation_error(raw: dict[str, Any], corruption: Any) -> None:
-    _, corrupt = corruption
+    _, corrupt, reason = corruption
     corrupt(raw)
     with pytest.raises(ValidationError):
         OrderEvent.model_validate_json(json.dumps(raw))
+    rejection = parse_order(json.dumps(raw).encode())
+    assert isinstance(rejection, Rejection)
+    assert rejection.reason is reason, rejection.detail
+
+
+@settings(max_examples=100, deadline=None)
+@given(orders())
+def test_intake_accepts_what_the_schema_accepts(raw: dict[str, Any]) -> None:
+    assert parse_order(json.dumps(raw).encode()) == OrderEvent.model_validate(raw)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=300), JSON_VALUES.map(lambda v: json.dumps(v).encode())))
+def test_intake_never_raises_on_arbitrary_input(raw: bytes) -> None:
+    outcome = parse_order(raw)
+    assert isinstance(outcome, OrderEvent | Rejection)
+    if isinstance(outcome, Rejection):
+        assert outcome.reason in set(InvalidReason)
+        assert outcome.detail
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(min_value=33, max_value=200_000), st.sampled_from("[{"))
+def test_intake_refuses_deep_nesting_without_recursing(depth: int, opener: str) -> None:
+    closer = {"[": "]", "{": "}"}[opener]
+    body = '{"a":' * depth + "1" + "}" * depth if opener == "{" else "[" * depth + closer * depth
+    outcome = parse_order(body.encode())
+    assert isinstance(outcome, Rejection)
+    assert outcome.reason is InvalidReason.TOO_DEEP
