@@ -7,7 +7,6 @@ already in force, so a caller keeps serving with the old pack when a new one is 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +64,15 @@ def _validation_problems(exc: ValidationError, data: Any, root: yaml.Node | None
 def _cross_check(pack: RulePack, root: yaml.Node | None) -> list[PackProblem]:
     """What single models cannot see: duplicate ids and `items_of` pointing nowhere or in a cycle."""
     problems = []
-    counts = Counter(rule.id for rule in pack.rules)
-    ids = set(counts)
+    ids = {rule.id for rule in pack.rules}
+    first_line: dict[str, int | None] = {}
     for index, rule in enumerate(pack.rules):
         line = _line(root, ("rules", index, "id"))
-        if counts[rule.id] > 1:
-            problems.append(PackProblem(rule.id, line, "duplicate rule id"))
+        if rule.id in first_line:
+            problems.append(
+                PackProblem(rule.id, line, f"duplicate rule id (first at line {first_line[rule.id]})")
+            )
+        first_line.setdefault(rule.id, line)
         for ref in rule.scope.items_of:
             scope_line = _line(root, ("rules", index, "scope", "items_of"))
             if ref not in ids:
