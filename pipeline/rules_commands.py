@@ -114,7 +114,8 @@ def screen_file(source: Path, target: Path, settings: Settings, as_of: date | No
 
     screener = build_screener(settings)
     counts: Counter[str] = Counter()
-    total = sum(1 for _ in source.open(encoding="utf-8"))
+    with source.open(encoding="utf-8") as counting:
+        total = sum(1 for _ in counting)
     show = sys.stderr.isatty()
     with (
         source.open(encoding="utf-8") as handle,
