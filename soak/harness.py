@@ -20,6 +20,7 @@ from typing import IO
 
 from kafka import KafkaProducer
 
+from pipeline.audit.conservation import OffsetRef
 from pipeline.settings import PROJECT_ROOT, Settings
 
 BROKER_SCRIPT = PROJECT_ROOT / "deploy" / "kafka" / "broker.sh"
@@ -175,8 +176,10 @@ def producer(settings: Settings) -> KafkaProducer:
     )
 
 
-def produce(settings: Settings, records: Iterable[tuple[str, bytes]], *, topic: str | None = None) -> int:
-    """Produce (key, value) records to the orders topic and wait for every ack; returns the count."""
+def produce(
+    settings: Settings, records: Iterable[tuple[str, bytes]], *, topic: str | None = None
+) -> list[OffsetRef]:
+    """Produce (key, value) records to the orders topic, wait for every ack, return where each landed."""
     sender = producer(settings)
     try:
         futures = [
@@ -184,8 +187,7 @@ def produce(settings: Settings, records: Iterable[tuple[str, bytes]], *, topic: 
             for key, value in records
         ]
         sender.flush(timeout=60)
-        for future in futures:
-            future.get(timeout=30)
-        return len(futures)
+        landed = [future.get(timeout=30) for future in futures]
+        return [OffsetRef(meta.partition, meta.offset) for meta in landed]
     finally:
         sender.close()

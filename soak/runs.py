@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from pipeline.audit.baseline import offline_baseline
-from pipeline.audit.conservation import ConservationReport
+from pipeline.audit.conservation import ConservationReport, OffsetRef
 from pipeline.audit.readback import ConservationProbe, mark_run
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
@@ -26,6 +26,7 @@ class FaultRun:
         self.log_dir = log_dir
         self.workers: list[WorkerProcess] = []
         self.produced = 0
+        self._next_order = 0
         self.factory = OrderFactory(
             settings.app_id.upper(), listed=listed_names(settings.party_list_files[0])
         )
@@ -39,12 +40,15 @@ class FaultRun:
             worker.wait_ready()
         return worker
 
-    def produce_orders(self, count: int) -> None:
+    def produce_orders(self, count: int) -> list[OffsetRef]:
         """The next `count` orders of the mix."""
-        self.produced += produce(self.settings, self.factory.stream(self.produced, count))
+        start, self._next_order = self._next_order, self._next_order + count
+        return self.produce_raw(list(self.factory.stream(start, count)))
 
-    def produce_raw(self, records: list[tuple[str, bytes]]) -> None:
-        self.produced += produce(self.settings, records)
+    def produce_raw(self, records: list[tuple[str, bytes]]) -> list[OffsetRef]:
+        landed = produce(self.settings, records)
+        self.produced += len(landed)
+        return landed
 
     def wait_decided(self, at_least: int, timeout_s: float = 60.0) -> None:
         """Until the probe has read `at_least` decisions or dead letters: used to fault mid-stream."""

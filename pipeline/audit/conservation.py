@@ -105,6 +105,9 @@ class ConservationReport:
     double_accounted: int
     # The same decision id or dead-letter offset published again (at-least-once delivery; harmless).
     republished: int
+    # Decisions published after one for a higher revision of the same order: a consumer that takes
+    # the latest message per order would act on a superseded revision.
+    stale_published: int = 0
     routes: Mapping[str, int] = field(default_factory=dict)
     dead_letter_reasons: Mapping[str, int] = field(default_factory=dict)
     lost_examples: tuple[str, ...] = ()
@@ -114,13 +117,17 @@ class ConservationReport:
     @property
     def holds(self) -> bool:
         """True when nothing is lost, duplicated, double-accounted or wrongly released."""
-        return self.lost == self.duplicated == self.wrongly_released == self.double_accounted == 0
+        return (
+            self.lost == self.duplicated == self.wrongly_released == self.double_accounted == 0
+            and self.stale_published == 0
+        )
 
     def summary(self) -> str:
         return (
             f"consumed={self.consumed} decided={self.decided} dead_lettered={self.dead_lettered} "
             f"lost={self.lost} duplicated={self.duplicated} wrongly_released={self.wrongly_released} "
-            f"double_accounted={self.double_accounted} republished={self.republished}"
+            f"double_accounted={self.double_accounted} republished={self.republished} "
+            f"stale_published={self.stale_published}"
         )
 
 
@@ -131,7 +138,8 @@ def check_conservation(
     baseline: Baseline | None = None,
 ) -> ConservationReport:
     records = list(consumed)
-    unique_decisions, republished = _unique_decisions(decisions)
+    published = list(decisions)
+    unique_decisions, republished = _unique_decisions(published)
     dead_by_offset: dict[OffsetRef, SeenDeadLetter] = {}
     for seen in dead_letters:
         republished += seen.source in dead_by_offset
@@ -155,6 +163,7 @@ def check_conservation(
             lost.append(str(record.at))
 
     run_orders = {r.order_id for r in records if r.order_id is not None}
+    stale = _stale_published([d for d in published if d.order_id in run_orders])
     duplicated = sorted(oid for oid in run_orders if len(current.get(oid, ())) > 1)
     wrongly = sorted(
         oid for oid in run_orders if any(_wrongly_released(d, baseline) for d in current.get(oid, ()))
@@ -169,6 +178,7 @@ def check_conservation(
         wrongly_released=len(wrongly),
         double_accounted=double_accounted,
         republished=republished,
+        stale_published=stale,
         routes=dict(sorted(routes.items())),
         dead_letter_reasons=dict(sorted(reasons.items())),
         lost_examples=tuple(lost[:_EXAMPLES]),
@@ -186,6 +196,17 @@ def _unique_decisions(decisions: Iterable[SeenDecision]) -> tuple[list[SeenDecis
             continue
         by_id[decision.decision_id] = decision
     return list(by_id.values()), republished
+
+
+def _stale_published(published: list[SeenDecision]) -> int:
+    """Decisions that came after one for a higher revision of the same order, in publication order."""
+    highest: dict[str, int] = {}
+    stale = 0
+    for decision in published:
+        top = highest.get(decision.order_id, 0)
+        stale += decision.revision < top
+        highest[decision.order_id] = max(top, decision.revision)
+    return stale
 
 
 def _current_decisions(decisions: list[SeenDecision]) -> dict[str, tuple[SeenDecision, ...]]:

@@ -166,6 +166,19 @@ CASES = [
         holds=False,
     ),
     Case(
+        "a lower revision's decision published after a higher one is stale",
+        [order(0, 0, "A", 2), order(0, 1, "A", 1)],
+        [decision("d2", "A", 2), decision("d1", "A", 1)],
+        expect={"stale_published": 1, "lost": 0, "duplicated": 0},
+        holds=False,
+    ),
+    Case(
+        "revisions published in order are not stale",
+        [order(0, 0, "A", 1), order(0, 1, "A", 2)],
+        [decision("d1", "A", 1), decision("d2", "A", 2)],
+        expect={"stale_published": 0, "decided": 2},
+    ),
+    Case(
         "decisions for orders outside the run are ignored",
         [order(0, 5, "A")],
         [decision("d1", "A"), decision("x1", "OLD"), decision("x2", "OLD")],
