@@ -1,0 +1,105 @@
+"""The faust application: settings -> app, the `orders` agent and the `/ready` and `/health` pages.
+
+Orders are consumed as raw bytes (faust never decodes them: a codec error would kill the agent);
+`RecordProcessor` does intake, screening and output building, and the agent only moves bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from pipeline.screening import Screener, build_screener
+from pipeline.settings import Settings
+from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
+from pipeline.worker.observer import WorkerObserver
+from pipeline.worker.outputs import SourceRecord
+from pipeline.worker.processing import RecordProcessor
+
+OUTPUT_TOPIC_ATTRIBUTES = ("orders_invalid", "hold", "license", "release", "decisions", "alerts_blocked")
+
+
+class _Readiness:
+    """Ready once the consumer group has assigned partitions and no rebalance is under way."""
+
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
+        self.assigned = False
+
+    def ready(self) -> bool:
+        return self.assigned and not self._app.rebalancing
+
+
+def create_app(
+    settings: Settings,
+    *,
+    screener: Screener | None = None,
+    observer: WorkerObserver | None = None,
+) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
+        store=settings.store,
+        datadir=str(settings.data_dir / settings.app_id),
+        autodiscover=False,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.order_partitions,
+        topic_replication_factor=settings.replication_factor,
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
+        consumer_auto_offset_reset="earliest",
+    )
+    processor = RecordProcessor(settings, screener or build_screener(settings), observer)
+    _register_agent(app, settings, processor)
+    _register_pages(app)
+    return app
+
+
+def _register_agent(app: faust.App, settings: Settings, processor: RecordProcessor) -> None:
+    names = settings.topics
+    orders = app.topic(
+        names.orders,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.order_partitions,
+    )
+    outputs: dict[str, Any] = {
+        getattr(names, attribute): app.topic(
+            getattr(names, attribute), key_serializer="raw", value_serializer="raw", partitions=None
+        )
+        for attribute in OUTPUT_TOPIC_ATTRIBUTES
+    }
+
+    async def screen_orders(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
+            for outbound in processor.process(source):
+                # send() queues the record; faust ties the source offset's commit to its delivery.
+                await outputs[outbound.topic].send(key=outbound.key, value=outbound.value)
+
+    app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
+
+
+def _register_pages(app: faust.App) -> None:
+    readiness = _Readiness(app)
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(*_: Any, **__: Any) -> None:
+        readiness.assigned = True
+
+    @app.page("/health")
+    async def health(web: Any, _request: Any) -> Any:
+        return web.json({"status": "ok"})
+
+    @app.page("/ready")
+    async def ready(web: Any, _request: Any) -> Any:
+        if readiness.ready():
+            return web.json({"ready": True})
+        return web.json({"ready": False, "rebalancing": bool(app.rebalancing)}, status=503)

@@ -1,0 +1,1 @@
+"""Feeding orders to the broker and reading the outcomes back (`screening produce`, `screening run`)."""

@@ -1,0 +1,1 @@
+"""The screening worker: raw orders in, decisions, alerts and dead letters out."""

@@ -1,0 +1,94 @@
+"""What the worker publishes for a decision or a refused record, as (topic, key, value) messages."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pipeline.settings import Settings
+from schemas.alert import AlertParty, BlockedAlert
+from schemas.decision import DeadLetter, DecisionRecord, Outcome, Route
+from schemas.order import OrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """Where a raw record came from, carried into dead letters and decisions."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+def route_topic(settings: Settings, route: Route) -> str:
+    topics = settings.topics
+    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
+
+
+def blocked_alerts(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[BlockedAlert]:
+    """One alert per prohibited reason, with the parties and a link to the hold in the console."""
+    prohibited = [reason for reason in record.reasons if reason.outcome is Outcome.PROHIBITED]
+    if not prohibited:
+        return []
+    parties = [AlertParty(role=role, name=p.name, country=p.country) for role, p in order.parties()]
+    link = f"{settings.console_url.rstrip('/')}/holds/{order.order_id}"
+    raised_at = datetime.now(UTC)
+    return [
+        BlockedAlert(
+            # Stable per decision and reason so a redelivered record yields the same alert id.
+            alert_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{record.decision_id}/{index}/{reason.rule_id}")),
+            order_id=order.order_id,
+            revision=record.revision,
+            decision_id=record.decision_id,
+            rule_id=reason.rule_id,
+            title=reason.title,
+            citation=reason.citation,
+            line_id=reason.line_id,
+            party_role=reason.party_role,
+            explanation=reason.explanation,
+            parties=parties,
+            destination_country=order.destination_country,
+            link=link,
+            raised_at=raised_at,
+        )
+        for index, reason in enumerate(prohibited)
+    ]
+
+
+def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[Outbound]:
+    key = order.order_id.encode()
+    value = record.model_dump_json().encode()
+    messages = [
+        Outbound(route_topic(settings, record.route), key, value),
+        Outbound(settings.topics.decisions, key, value),
+    ]
+    messages.extend(
+        Outbound(settings.topics.alerts_blocked, key, alert.model_dump_json().encode())
+        for alert in blocked_alerts(settings, order, record)
+    )
+    return messages
+
+
+def dead_letter_message(settings: Settings, source: SourceRecord, reason: str, detail: str) -> Outbound:
+    letter = DeadLetter(
+        reason=reason,
+        detail=detail,
+        source_topic=source.topic,
+        source_partition=source.partition,
+        source_offset=source.offset,
+        key=source.key.decode("utf-8", errors="replace") if source.key is not None else None,
+        original_base64=base64.b64encode(source.value or b"").decode("ascii"),
+        received_at=datetime.now(UTC),
+    )
+    return Outbound(settings.topics.orders_invalid, source.key, letter.model_dump_json().encode())

@@ -1,0 +1,87 @@
+"""One raw record -> the messages to publish. Synchronous and broker-free, so it is unit-testable.
+
+Nothing here may raise: a screening crash becomes a fail-closed hold, anything else a dead letter
+with reason `processing_error`. The worker must never die on a record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+
+from pipeline.intake import InvalidReason, Rejection, parse_order
+from pipeline.screening import Screener
+from pipeline.settings import Settings
+from pipeline.worker.observer import NullObserver, WorkerObserver
+from pipeline.worker.outputs import Outbound, SourceRecord, dead_letter_message, decision_messages
+from schemas.decision import DecisionRecord, Outcome, Reason, Route
+from schemas.order import OrderEvent
+
+log = logging.getLogger(__name__)
+
+SCREENING_FAILED_RULE = "pipeline.screening-error"
+
+
+def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRecord:
+    """The decision for an order the screener could not handle: hold it and say why."""
+    return DecisionRecord(
+        decision_id=str(uuid.uuid4()),
+        order_id=order.order_id,
+        revision=order.revision,
+        route=Route.HOLD,
+        as_of=order.as_of,
+        evaluated_at=datetime.now(UTC),
+        event_time=order.event_time,
+        reasons=[
+            Reason(
+                rule_id=SCREENING_FAILED_RULE,
+                title="Screening failed",
+                outcome=Outcome.REVIEW,
+                explanation=f"Screening raised {type(error).__name__}; the order is held until reviewed.",
+                evidence={"error": str(error)[:500]},
+            )
+        ],
+        fail_closed=True,
+    )
+
+
+class RecordProcessor:
+    def __init__(
+        self, settings: Settings, screener: Screener, observer: WorkerObserver | None = None
+    ) -> None:
+        self._settings = settings
+        self._screener = screener
+        self._observer: WorkerObserver = observer or NullObserver()
+
+    def process(self, source: SourceRecord) -> list[Outbound]:
+        started = time.perf_counter()
+        try:
+            parsed = parse_order(source.value)
+            if isinstance(parsed, Rejection):
+                self._observer.rejected(parsed.reason)
+                return [dead_letter_message(self._settings, source, parsed.reason, parsed.detail)]
+            record = self._screen(parsed)
+            record = record.model_copy(
+                update={
+                    "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset}
+                }
+            )
+            messages = decision_messages(self._settings, parsed, record)
+            self._observer.decided(record, time.perf_counter() - started)
+        except Exception as exc:  # one bad record must not stop the worker
+            log.exception("processing failed at %s[%d]@%d", source.topic, source.partition, source.offset)
+            self._observer.failed("process", exc)
+            self._observer.rejected(InvalidReason.PROCESSING_ERROR)
+            detail = f"{type(exc).__name__}: {exc}"[:1000]
+            return [dead_letter_message(self._settings, source, InvalidReason.PROCESSING_ERROR, detail)]
+        return messages
+
+    def _screen(self, order: OrderEvent) -> DecisionRecord:
+        try:
+            return self._screener.screen(order)
+        except Exception as exc:  # fail closed: an unscreenable order is held
+            log.exception("screening failed for order %s", order.order_id)
+            self._observer.failed("screen", exc)
+            return fail_closed_decision(order, exc)
