@@ -15,6 +15,12 @@ from pipeline.enrichment.parties.model import ListEntry
 from pipeline.enrichment.parties.normalise import Normaliser
 
 TYPO_MIN_LENGTH = 5
+# Overlapping bigrams count every character twice; halving keeps a Han name from outweighing Latin words.
+CJK_BIGRAM_FACTOR = 0.5
+
+
+def _is_bigram(token: str) -> bool:
+    return len(token) <= 2 and not token.isascii()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +30,11 @@ class IndexedName:
     entry_index: int
     text: str
     tokens: tuple[str, ...]
+    # Weights with common tokens discounted: what a shared token is worth.
     weights: dict[str, float]
-    total_weight: float
+    # Undiscounted weights: what a missing token costs ("Komatsu" is not "Komatsu Industries").
+    full_weights: dict[str, float]
+    total_full_weight: float
 
 
 def deletion_keys(token: str) -> set[str]:
@@ -55,16 +64,21 @@ class NameIndex:
         generic = frozenset(normaliser.fold(t) for t in normaliser.vocabulary.generic_tokens)
         factor = normaliser.vocabulary.generic_factor
         self.max_weight = math.log(1 + total)
+        self.full_weight = {token: math.log(1 + total / df) for token, df in self.document_frequency.items()}
+        self.full_weight = {
+            t: w * (CJK_BIGRAM_FACTOR if _is_bigram(t) else 1.0) for t, w in self.full_weight.items()
+        }
         self.weight = {
-            token: math.log(1 + total / df) * (factor if token in generic else 1.0)
-            for token, df in self.document_frequency.items()
+            token: weight * (factor if token in generic else 1.0)
+            for token, weight in self.full_weight.items()
         }
         self.names: list[IndexedName] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for position, text, tokens in raw:
             weights = {t: self.weight[t] for t in tokens}
+            full = {t: self.full_weight[t] for t in tokens}
             name_id = len(self.names)
-            self.names.append(IndexedName(position, text, tokens, weights, sum(weights.values())))
+            self.names.append(IndexedName(position, text, tokens, weights, full, sum(full.values())))
             for token in tokens:
                 self.postings[token].append(name_id)
         self.typo_keys: dict[str, list[str]] = defaultdict(list)
@@ -76,7 +90,8 @@ class NameIndex:
         self.common_cutoff = max(200, total // 100)
 
     def query_weight(self, token: str) -> float:
-        return self.weight.get(token, self.max_weight)
+        default = self.max_weight * (CJK_BIGRAM_FACTOR if _is_bigram(token) else 1.0)
+        return self.weight.get(token, default)
 
     def typo_neighbours(self, token: str) -> set[str]:
         if len(token) < TYPO_MIN_LENGTH or not token.isascii():

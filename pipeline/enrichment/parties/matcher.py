@@ -1,8 +1,9 @@
 """Scores a party name against the index: weighted token overlap, typo tolerance, country agreement.
 
-score = M / (M + a * (missing list-name weight) + b * (extra query weight)), where M is the matched
-weight. Missing list tokens cost more than extra query tokens: "Mitsubishi Heavy Industries" is not
-"Mitsubishi Heavy Industries Shipbuilding", but "MHI Shipbuilding Co. Nagasaki" may well be.
+score = M / (M + a * missing + b * extra): M is the matched weight (common tokens discounted), missing
+the full weight of list-name tokens the query lacks, extra the weight of query tokens the name lacks.
+Missing tokens cost more than extra ones: "Mitsubishi Heavy Industries" is not "Mitsubishi Heavy
+Industries Shipbuilding", but "MHI Shipbuilding Co. Nagasaki" may well be.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from pipeline.enrichment.parties.index import NameIndex
+from pipeline.enrichment.parties.index import IndexedName, NameIndex
 from pipeline.enrichment.parties.model import ListEntry
 
-MISSING_LIST_WEIGHT = 1.0
+MISSING_LIST_WEIGHT = 1.5
 EXTRA_QUERY_WEIGHT = 0.3
 TYPO_SIMILARITY = 0.88
 COUNTRY_AGREES_BONUS = 0.2  # share of the remaining distance to 1.0
@@ -66,7 +67,11 @@ class Matcher:
                 hits.append(_TokenHit(token, token, 1.0))
                 continue
             for neighbour in index.typo_neighbours(token):
-                similarity = JaroWinkler.normalized_similarity(token, neighbour)
+                # Jaro-Winkler favours shared prefixes; Levenshtein catches early slips ("iternational").
+                similarity = max(
+                    JaroWinkler.normalized_similarity(token, neighbour),
+                    Levenshtein.normalized_similarity(token, neighbour),
+                )
                 if similarity >= TYPO_SIMILARITY:
                     hits.append(_TokenHit(token, neighbour, similarity))
         return hits
@@ -93,7 +98,7 @@ class Matcher:
             for hit in hits:
                 if hit not in rare and hit.list_token in name.weights and hit.list_token not in matched:
                     matched[hit.list_token] = hit
-            score = self._score(name.weights, name.total_weight, matched, query_weight)
+            score = self._score(name, matched, query_weight)
             entry = index.entries[name.entry_index]
             score = _country_adjusted(score, country, entry.country)
             if score < self.potential_threshold:
@@ -105,15 +110,14 @@ class Matcher:
                 )
         return tuple(sorted(best_by_entry.values(), key=lambda m: (-m.score, m.entry.entry_id)))
 
-    def _score(
-        self, weights: dict[str, float], total: float, matched: dict[str, _TokenHit], query_weight: float
-    ) -> float:
-        list_matched = sum(weights[t] * h.similarity for t, h in matched.items())
+    def _score(self, name: IndexedName, matched: dict[str, _TokenHit], query_weight: float) -> float:
+        list_matched = sum(name.weights[t] * h.similarity for t, h in matched.items())
+        list_covered = sum(name.full_weights[t] * h.similarity for t, h in matched.items())
         query_tokens: dict[str, float] = {}
         for hit in matched.values():
             query_tokens[hit.query_token] = max(query_tokens.get(hit.query_token, 0.0), hit.similarity)
         query_matched = sum(self.index.query_weight(t) * s for t, s in query_tokens.items())
-        missing = max(total - list_matched, 0.0)
+        missing = max(name.total_full_weight - list_covered, 0.0)
         extra = max(query_weight - query_matched, 0.0)
         denominator = list_matched + MISSING_LIST_WEIGHT * missing + EXTRA_QUERY_WEIGHT * extra
         return list_matched / denominator if denominator > 0 else 0.0

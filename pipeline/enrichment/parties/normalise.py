@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ _KANA = r"\u3041-\u3096\u30a1-\u30fa\u30fc"
 _SCRIPT_RUNS = re.compile(rf"[{_HAN}]+|[{_KANA}]+|[0-9a-z\u00c0-\u024f]+")
 _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 _KANA_RUN = re.compile(rf"^[{_KANA}]+$")
+KANA_ROMANISE_MAX = 6
+_KANA_GAP = re.compile(rf"(?<=[{_KANA}])[\s・]+(?=[{_KANA}])")
 
 
 def _read_pairs(name: str) -> list[tuple[str, str]]:
@@ -80,13 +83,21 @@ class Normaliser:
         self._legal_cjk = re.compile("|".join(re.escape(f) for f in cjk_forms)) if cjk_forms else None
         self._stop = frozenset(vocabulary.stopwords)
         self._abbreviations = {k: tuple(v.split()) for k, v in vocabulary.abbreviations.items()}
+        self._han_words = {
+            self.fold(k): v.split() for k, v in sorted(vocabulary.han_words.items(), key=lambda i: -len(i[0]))
+        }
+        self._katakana = {
+            self.fold(k): v.split()
+            for k, v in sorted(vocabulary.katakana_words.items(), key=lambda i: -len(i[0]))
+        }
 
     def fold(self, name: str) -> str:
         """Width, case and Han character forms folded; punctuation still present."""
         return unicodedata.normalize("NFKC", name).casefold().translate(self._fold)
 
     def tokens(self, name: str) -> tuple[str, ...]:
-        text = self.fold(name)
+        # Kana words split by a middle dot or a space are one word: IHIエアロ・スペース = IHIエアロスペース.
+        text = _KANA_GAP.sub("", self.fold(name))
         runs = _SCRIPT_RUNS.findall(text)
         latin = self._latin_tokens([r for r in runs if not _HAN_RUN.match(r) and not _KANA_RUN.match(r)])
         found: list[str] = list(latin)
@@ -94,37 +105,70 @@ class Normaliser:
             if _HAN_RUN.match(run):
                 found.extend(self._han_tokens(run))
             elif _KANA_RUN.match(run):
-                found.append(_romanise(run))
+                found.extend(self._kana_tokens(run))
         if not found:
             found = [r for r in runs if r]
         return tuple(dict.fromkeys(found))
 
     def _latin_tokens(self, words: list[str]) -> list[str]:
         joined: list[str] = []
+        joining = False
         for word in words:
             # Runs of single letters are dotted abbreviations: "k.k." -> kk, "s.p.a." -> spa.
-            if len(word) == 1 and word.isalpha() and joined and joined[-1].isalpha() and _single(joined[-1]):
+            single = len(word) == 1 and word.isalpha()
+            if single and joining:
                 joined[-1] += word
             else:
                 joined.append(word)
+            joining = single
         expanded: list[str] = []
         for word in joined:
             expanded.extend(self._abbreviations.get(word, (word,)))
         kept = [w for w in expanded if w not in self._legal_latin and w not in self._stop]
         return kept or [w for w in expanded if w not in self._stop] or expanded
 
+    def _kana_tokens(self, run: str) -> list[str]:
+        """Known katakana words in English; short leftovers romanised (スバル = subaru), long ones bigrams."""
+        return self._segment(run, self._katakana, self._kana_rest)
+
+    def _segment(
+        self, run: str, words: dict[str, list[str]], rest_tokens: Callable[[str], list[str]]
+    ) -> list[str]:
+        """Greedy longest-first cut of `run` into known words (as Latin tokens) and leftover stretches."""
+        tokens: list[str] = []
+        rest = ""
+        position = 0
+        while position < len(run):
+            word = next((w for w in words if run.startswith(w, position)), None)
+            if word is None:
+                rest += run[position]
+                position += 1
+                continue
+            if rest:
+                tokens.extend(rest_tokens(rest))
+            rest = ""
+            tokens.extend(self._latin_tokens(words[word]))
+            position += len(word)
+        if rest:
+            tokens.extend(rest_tokens(rest))
+        return tokens
+
+    @staticmethod
+    def _kana_rest(rest: str) -> list[str]:
+        if not rest or rest == "ー":
+            return []
+        return [_romanise(rest)] if len(rest) <= KANA_ROMANISE_MAX else _bigrams(rest)
+
     def _han_tokens(self, run: str) -> list[str]:
         stripped = self._legal_cjk.sub(" ", run).split() if self._legal_cjk else [run]
         parts = [p for p in stripped if p]
         tokens: list[str] = []
         for part in parts:
-            if len(part) == 1:
-                tokens.append(part)
-            else:
-                tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+            tokens.extend(self._segment(part, self._han_words, _bigrams))
         return tokens
 
 
-def _single(previous: str) -> bool:
-    # A joined abbreviation is built only from single letters; stop at real words.
-    return len(previous) <= 3 and previous.isalpha() and previous not in {"the", "and", "of"}
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]

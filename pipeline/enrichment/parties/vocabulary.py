@@ -31,6 +31,8 @@ class MatchingVocabulary(BaseModel):
     generic_tokens: tuple[str, ...] = ()
     abbreviations: dict[str, str] = Field(default_factory=dict)
     known_variants: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    katakana_words: dict[str, str] = Field(default_factory=dict)
+    han_words: dict[str, str] = Field(default_factory=dict)
     content_hash: str = ""
 
     @classmethod
