@@ -6,6 +6,8 @@ Shared by tests/reliability and anything else that needs to prove a run conserve
 from __future__ import annotations
 
 import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.audit.baseline import offline_baseline
@@ -16,6 +18,20 @@ from pipeline.topics import ensure_topics
 from schemas.decision import Route
 from soak.harness import WorkerProcess, produce
 from soak.orders import OrderFactory, listed_names
+
+# Faust reads these from the environment: a dead worker's partitions move within seconds, not the
+# one-minute defaults, so the fault tests stay short. Correctness must not depend on them.
+FAST_GROUP_ENV = {
+    "BROKER_SESSION_TIMEOUT": "6",
+    "BROKER_HEARTBEAT_INTERVAL": "1",
+    "BROKER_REBALANCE_TIMEOUT": "20",
+}
+
+
+def run_settings(base: Settings, name: str) -> Settings:
+    """Settings for a run with its own topic prefix and consumer group."""
+    tag = f"rel-{name}-{uuid.uuid4().hex[:8]}"
+    return replace(base, topic_prefix=f"{tag}.", app_id=tag)
 
 
 class FaultRun:
@@ -34,7 +50,8 @@ class FaultRun:
         self.probe = ConservationProbe(settings, mark_run(settings), keep_orders=True)
 
     def start_worker(self, name: str | None = None, *, ready: bool = True) -> WorkerProcess:
-        worker = WorkerProcess(self.settings, self.log_dir, name or f"w{len(self.workers)}").start()
+        name = name or f"w{len(self.workers)}"
+        worker = WorkerProcess(self.settings, self.log_dir, name, FAST_GROUP_ENV).start()
         self.workers.append(worker)
         if ready:
             worker.wait_ready()
