@@ -101,6 +101,8 @@ class Settings:
     console_users: str = ""
     console_session_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
     log_level: str = "WARNING"
+    # Review SLA for a hold; exported as screening_hold_sla_seconds, which HoldQueueAgeing compares with.
+    hold_sla_seconds: float = 4 * 3600.0
 
     @property
     def topics(self) -> TopicNames:
@@ -147,4 +149,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_users=env.get("SCREENING_CONSOLE_USERS", base.console_users),
         console_session_secret=SecretStr(env.get("SCREENING_CONSOLE_SESSION_SECRET", "")),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
+        hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
     )
