@@ -15,6 +15,8 @@ def run_worker(settings: Settings, observer: WorkerObserver | None = None) -> in
     from pipeline.app import create_app
 
     logging.basicConfig(level=settings.log_level)
+    # faust creates only the last level of its data dir; a fresh clone has no .run/worker yet.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings, observer=observer)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     try:
