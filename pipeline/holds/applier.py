@@ -65,7 +65,7 @@ class ReviewApplier:
             self._parked.setdefault(review.decision_id, []).append(review)
             return
         try:
-            follow_up = apply_review(current, review, entry.reviews)
+            follow_up = apply_review(current, review, _reviews_before(entry.reviews, review))
         except ReviewRefusedError as refused:
             await self._audit(review, AuditOutcome.REFUSED, refused.reason)
             return
@@ -96,6 +96,14 @@ class ReviewApplier:
                 detail=detail,
             )
         )
+
+
+def _reviews_before(reviews: list[Review], review: Review) -> list[Review]:
+    """The reviews of the order logged before `review`: later ones must not count as earlier approvals."""
+    for index, candidate in enumerate(reviews):
+        if candidate.review_id == review.review_id:
+            return reviews[:index]
+    return list(reviews)
 
 
 async def run(settings: Settings, *, started: asyncio.Event | None = None) -> None:

@@ -6,22 +6,24 @@ All messages are JSON, key = order id (audit records of sign-ins are keyed by th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pydantic import BaseModel, ValidationError
 
 from pipeline.holds.queue import HoldQueue
 from pipeline.settings import Settings
+from pipeline.topics import TopicSpec, topic_specs
+from pipeline.topics import ensure_topics as create_missing_topics
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 from schemas.review import AuditRecord, ClearedMatch, Review
 
 log = logging.getLogger(__name__)
 
-_TOPIC_ALREADY_EXISTS = 36
+_COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
 _POLL_MS = 200
 
 
@@ -35,38 +37,9 @@ def allowlist_key(cleared: ClearedMatch) -> str:
 
 
 async def ensure_topics(settings: Settings) -> None:
-    """Create the topics the hold workflow reads and writes when they are missing (idempotent)."""
-    topics = settings.topics
-    wanted: dict[str, dict[str, str]] = {
-        name: {}
-        for name in (
-            topics.decisions,
-            topics.holds_reviews,
-            topics.audit,
-            topics.hold,
-            topics.license,
-            topics.release,
-            topics.orders,
-        )
-    }
-    wanted[topics.allowlist] = {"cleanup.policy": "compact"}
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [
-            NewTopic(name, settings.order_partitions, settings.replication_factor, topic_configs=configs)
-            for name, configs in wanted.items()
-            if name not in existing
-        ]
-        if missing:
-            response = await admin.create_topics(missing)
-            for name, code, *_ in response.topic_errors:
-                if code not in (0, _TOPIC_ALREADY_EXISTS):
-                    msg = f"could not create topic {name}: error code {code}"
-                    raise RuntimeError(msg)
-    finally:
-        await admin.close()
+    """Create the pipeline's topics and the compacted allowlist topic when missing (idempotent)."""
+    specs = [*topic_specs(settings), TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED))]
+    await asyncio.to_thread(create_missing_topics, settings, specs)
 
 
 class KafkaOutbox:

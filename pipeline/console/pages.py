@@ -1,0 +1,299 @@
+"""Server-rendered HTML of the console. Every value from an event passes through `esc` before output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
+from urllib.parse import quote
+
+from pipeline.holds.ages import format_age
+from pipeline.holds.apply import has_prohibited_finding, is_denied
+from pipeline.holds.queue import HoldFilter, HoldSummary, OrderFile
+from schemas.decision import DecisionRecord, PartyMatch, Reason
+from schemas.order import OrderEvent
+from schemas.review import Review, ReviewAction
+
+DEFAULT_CLEARANCE_DAYS = 90
+
+
+def esc(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def hold_url(order_id: str) -> str:
+    return f"/holds/{quote(order_id, safe='')}"
+
+
+def _layout(title: str, body: str, *, user: str = "", csrf: str = "", script: bool = False) -> str:
+    signed_in = (
+        f'<form method="post" action="/logout" class="who">{esc(user)} '
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}"><button>Sign out</button></form>'
+        if user
+        else ""
+    )
+    js = '<script src="/static/console.js" defer></script>' if script else ""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{esc(title)} · Hold queue</title><link rel="stylesheet" href="/static/console.css">{js}'
+        f'</head><body><header><a href="/" class="brand">Hold queue</a>{signed_in}</header>'
+        f"<main>{body}</main></body></html>"
+    )
+
+
+def _banner(notice: str, error: str) -> str:
+    parts = []
+    if notice:
+        parts.append(f'<p class="notice" role="status">{esc(notice)}</p>')
+    if error:
+        parts.append(f'<p class="error" role="alert">{esc(error)}</p>')
+    return "".join(parts)
+
+
+def login_page(csrf: str, *, error: str = "", next_url: str = "/") -> str:
+    body = (
+        f"<h1>Sign in</h1>{_banner('', error)}"
+        '<form method="post" action="/login" class="login">'
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
+        f'<input type="hidden" name="next" value="{esc(next_url)}">'
+        '<label>User <input name="username" autocomplete="username" required autofocus></label>'
+        '<label>Password <input name="password" type="password" autocomplete="current-password" required>'
+        '</label><button type="submit">Sign in</button></form>'
+    )
+    return _layout("Sign in", body)
+
+
+def _filter_form(wanted: HoldFilter) -> str:
+    def field(name: str, label: str, value: object, size: int = 12) -> str:
+        shown = "" if value is None else value
+        return f'<label>{label} <input name="{name}" value="{esc(shown)}" size="{size}"></label>'
+
+    sort_options = "".join(
+        f'<option value="{v}"{" selected" if wanted.sort == v else ""}>{label}</option>'
+        for v, label in (("oldest", "oldest first"), ("newest", "newest first"))
+    )
+    return (
+        '<form method="get" action="/" class="filters" id="filters">'
+        + field("rule", "Rule", wanted.rule)
+        + field("reason", "Reason", wanted.reason)
+        + field("destination", "Destination", wanted.destination, 4)
+        + field("party", "Party", wanted.party)
+        + field("min_age_hours", "Min age (h)", wanted.min_age_hours, 4)
+        + field("max_age_hours", "Max age (h)", wanted.max_age_hours, 4)
+        + f'<label>Sort <select name="sort">{sort_options}</select></label>'
+        '<button type="submit">Filter</button> <a href="/">Clear</a></form>'
+    )
+
+
+def _status(row: HoldSummary) -> str:
+    tags = []
+    if row.escalated:
+        tags.append('<span class="tag escalated">escalated</span>')
+    if row.four_eyes:
+        tags.append(f'<span class="tag four-eyes">{len(row.approvals)} of 2 approvals</span>')
+    return " ".join(tags)
+
+
+def queue_row(row: HoldSummary) -> str:
+    return (
+        f'<tr data-order-id="{esc(row.order_id)}"><td><a href="{esc(hold_url(row.order_id))}">'
+        f"{esc(row.order_id)}</a></td>"
+        f'<td class="age" title="since {esc(row.held_since.isoformat())}">{esc(row.age)}</td>'
+        f'<td>{esc(row.headline)}<div class="rules">{esc(", ".join(row.rules))}</div></td>'
+        f"<td>{esc(', '.join(row.outcomes))}</td><td>{esc(row.destination)}</td>"
+        f"<td>{esc(', '.join(row.parties[:4]))}</td><td>{_status(row)}</td></tr>"
+    )
+
+
+def queue_page(rows: list[HoldSummary], wanted: HoldFilter, *, user: str, csrf: str, notice: str = "") -> str:
+    body = (
+        f'<h1>Open holds <span id="hold-count">{len(rows)}</span></h1>{_banner(notice, "")}'
+        f"{_filter_form(wanted)}"
+        '<table id="holds"><thead><tr><th>Order</th><th>Held for</th><th>Why</th><th>Outcome</th>'
+        "<th>Dest.</th><th>Parties</th><th>Status</th></tr></thead>"
+        f"<tbody>{''.join(queue_row(r) for r in rows)}</tbody></table>"
+        '<p class="muted">Updates every 2 s. <span id="updated"></span></p>'
+    )
+    return _layout("Open holds", body, user=user, csrf=csrf, script=True)
+
+
+def _evidence(items: dict[str, str]) -> str:
+    return "".join(f"<div><b>{esc(k)}</b> {esc(v)}</div>" for k, v in items.items())
+
+
+def _citation(reason: Reason) -> str:
+    c = reason.citation
+    if c is None:
+        return '<span class="muted">none</span>'
+    return (
+        f'{esc(c.authority)}, <a href="{esc(c.url)}" rel="noreferrer noopener" target="_blank">'
+        f"{esc(c.instrument)}</a>, {esc(c.date.isoformat())}"
+    )
+
+
+def _findings(decision: DecisionRecord) -> str:
+    rows = "".join(
+        f'<tr class="outcome-{esc(r.outcome)}"><td>{esc(r.rule_id)}</td><td>{esc(r.title)}</td>'
+        f"<td>{esc(r.outcome)}</td><td>{esc(r.line_id or r.party_role or '')}</td>"
+        f"<td>{esc(r.explanation)}</td><td>{_evidence(r.evidence)}</td><td>{_citation(r)}</td></tr>"
+        for r in decision.reasons
+    )
+    return (
+        '<h2>Findings</h2><table class="findings"><thead><tr><th>Rule</th><th>Title</th><th>Outcome</th>'
+        "<th>Concerns</th><th>Explanation</th><th>Evidence</th><th>Citation</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _clear_form(order_id: str, decision_id: str, match: PartyMatch, csrf: str) -> str:
+    return (
+        f'<form method="post" action="{esc(hold_url(order_id))}/clear_match" class="inline">'
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
+        f'<input type="hidden" name="decision_id" value="{esc(decision_id)}">'
+        f'<input type="hidden" name="entry_id" value="{esc(match.entry_id)}">'
+        f'<input type="hidden" name="name_sent" value="{esc(match.name_sent)}">'
+        f'<input name="justification" placeholder="why it is not this entry" required size="22">'
+        f'<label>for <input name="expires_days" type="number" min="1" max="365" '
+        f'value="{DEFAULT_CLEARANCE_DAYS}" size="3"> days</label><button>Clear match</button></form>'
+    )
+
+
+def _matches(entry: OrderFile, decision: DecisionRecord, csrf: str, may_act: bool) -> str:
+    if not decision.party_matches:
+        return ""
+    rows = "".join(
+        f'<tr><td>{esc(m.role)}</td><td class="sent">{esc(m.name_sent)}</td>'
+        f'<td class="listed">{esc(m.listed_name)}</td><td>{esc(m.list)}<div class="muted">{esc(m.program)} '
+        f"{esc(m.entry_id)}</div></td><td>{esc(m.matched)}</td><td>{m.score:.2f} ({esc(m.strength)})</td>"
+        f"<td>{esc(m.status)}{' via ' + esc(m.via_owner) if m.via_owner else ''}</td>"
+        f"<td>{_clear_form(entry.order_id, decision.decision_id, m, csrf) if may_act else ''}</td></tr>"
+        for m in decision.party_matches
+    )
+    return (
+        '<h2>Party matches</h2><table class="matches"><thead><tr><th>Role</th><th>Name as sent</th>'
+        "<th>Listed name</th><th>List</th><th>What matched</th><th>Score</th><th>Status</th><th></th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _order(order: OrderEvent | None) -> str:
+    if order is None:
+        return '<h2>Order</h2><p class="muted">The order event is not on the orders topic any more.</p>'
+    parties = "".join(
+        f"<tr><td>{esc(role)}</td><td>{esc(p.name)}</td><td>{esc(p.country)}</td>"
+        f"<td>{esc(p.address or '')}</td></tr>"
+        for role, p in order.parties()
+    )
+    lines = "".join(
+        f"<tr><td>{esc(ln.line_id)}</td><td>{esc(ln.description)}</td><td>{esc(ln.sku or '')}</td>"
+        f"<td>{esc(ln.hs_code or '')}</td><td>{esc(ln.control_code or '')}</td>"
+        f"<td>{esc(ln.tech_entry or '')}</td>"
+        f"<td>{ln.quantity:g} {esc(ln.unit)}</td><td>{ln.value:,.2f} {esc(ln.currency)}</td></tr>"
+        for ln in order.lines
+    )
+    end_use = " · ".join(x for x in (order.end_use.code, order.end_use.description) if x) or "not stated"
+    return (
+        f"<h2>Order</h2><p>Destination <b>{esc(order.destination_country)}</b> · end use {esc(end_use)} · "
+        f"event {esc(order.event_time.isoformat())} · ship date {esc(order.ship_date or 'not given')} · "
+        f"licences {esc(', '.join(order.licence_numbers) or 'none')}</p>"
+        '<table class="parties"><thead><tr><th>Role</th><th>Name</th><th>Country</th><th>Address</th></tr>'
+        f"</thead><tbody>{parties}</tbody></table>"
+        '<table class="lines"><thead><tr><th>Line</th><th>Description</th><th>SKU</th><th>HS</th>'
+        "<th>Control code</th><th>Tech entry</th><th>Quantity</th><th>Value</th></tr></thead>"
+        f"<tbody>{lines}</tbody></table>"
+    )
+
+
+def _history(decisions: Iterable[DecisionRecord], reviews: Iterable[Review]) -> str:
+    events: list[tuple[datetime, str]] = []
+    for d in decisions:
+        by = f" by {d.review['approved_by']} ({d.review['action']})" if d.review else ""
+        events.append(
+            (
+                d.evaluated_at,
+                f"Decision <b>{esc(d.route)}</b>{esc(by)} · rev {d.revision} · {esc(d.decision_id)}",
+            )
+        )
+    for r in reviews:
+        why = f": {r.justification}" if r.justification else ""
+        events.append((r.created_at, f"Review <b>{esc(r.action)}</b> by {esc(r.reviewer)}{esc(why)}"))
+    events.sort(key=lambda item: item[0])
+    items = "".join(
+        f"<li><time>{esc(at.isoformat(timespec='seconds'))}</time> {text}</li>" for at, text in events
+    )
+    return f'<h2>History</h2><ol class="history">{items}</ol>'
+
+
+def _action_form(
+    order_id: str, decision_id: str, action: ReviewAction, label: str, csrf: str, *, required: bool
+) -> str:
+    placeholder = "justification" if required else "justification (optional)"
+    needed = " required" if required else ""
+    return (
+        f'<form method="post" action="{esc(hold_url(order_id))}/{action}" class="action" '
+        f'data-action="{action}"><input type="hidden" name="csrf" value="{esc(csrf)}">'
+        f'<input type="hidden" name="decision_id" value="{esc(decision_id)}">'
+        f'<textarea name="justification" rows="2" placeholder="{placeholder}"{needed}>'
+        f'</textarea><button type="submit">{label}</button></form>'
+    )
+
+
+def _actions(entry: OrderFile, decision: DecisionRecord, csrf: str) -> str:
+    four_eyes = has_prohibited_finding(decision.reasons)
+    approvals = entry.approvals()
+    note = (
+        f'<p class="four-eyes">Prohibited finding: release needs two different reviewers. '
+        f"Approvals so far: {esc(', '.join(approvals) or 'none')}.</p>"
+        if four_eyes
+        else ""
+    )
+    forms = [
+        _action_form(
+            entry.order_id, decision.decision_id, ReviewAction.RELEASE, "Release", csrf, required=True
+        ),
+        _action_form(
+            entry.order_id,
+            decision.decision_id,
+            ReviewAction.DENY,
+            "Deny (confirm block)",
+            csrf,
+            required=False,
+        ),
+        _action_form(
+            entry.order_id, decision.decision_id, ReviewAction.ESCALATE, "Escalate", csrf, required=False
+        ),
+        _action_form(
+            entry.order_id,
+            decision.decision_id,
+            ReviewAction.LICENSE,
+            "Send to licensing",
+            csrf,
+            required=False,
+        ),
+    ]
+    return f'<h2>Actions</h2>{note}<div class="actions">{"".join(forms)}</div>'
+
+
+def detail_page(
+    entry: OrderFile, now: datetime, *, user: str, csrf: str, may_act: bool, notice: str = "", error: str = ""
+) -> str:
+    decision = entry.current
+    assert decision is not None  # the app only renders orders it has a decision for
+    since = entry.held_since()
+    if entry.is_open_hold and since:
+        state = f"on hold for {format_age((now - since).total_seconds())}"
+    elif is_denied(decision):
+        state = "denied: the block is confirmed"
+    else:
+        state = f"not on hold (route {decision.route})"
+    actions = _actions(entry, decision, csrf) if may_act and entry.is_open_hold else ""
+    body = (
+        f"<h1>Order {esc(entry.order_id)}</h1>{_banner(notice, error)}"
+        f'<p id="hold-state">Revision {decision.revision} · as of {esc(decision.as_of.isoformat())} · '
+        f"<b>{esc(state)}</b> · decision {esc(decision.decision_id)}"
+        f"{' · failed closed' if decision.fail_closed else ''}</p>"
+        f"{actions}{_findings(decision)}{_matches(entry, decision, csrf, may_act and entry.is_open_hold)}"
+        f"{_order(entry.order)}{_history(entry.decisions, entry.reviews)}"
+    )
+    return _layout(f"Order {entry.order_id}", body, user=user, csrf=csrf)

@@ -1,0 +1,330 @@
+"""The console's HTTP API and forms without a broker: the projection is fed directly, the outbox is memory.
+
+Every action is checked for its review event, its audit record (who, when, what, why) and, after the
+review applier ran, its effect on the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
+
+from pipeline.console.app import build_app
+from pipeline.console.auth import SessionSigner, hash_password, parse_users
+from pipeline.holds.applier import ReviewApplier
+from pipeline.holds.outbox import MemoryOutbox
+from pipeline.holds.queue import HoldQueue
+from pipeline.holds.samples import licence_hold, party_list_hold
+from schemas.decision import DecisionRecord, Outcome, Route
+from schemas.review import AuditOutcome, ReviewAction
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+USERS = parse_users(
+    ",".join(
+        f"{name}:{role}:{hash_password(PASSWORD)}"
+        for name, role in (("vera", "viewer"), ("alice", "reviewer"), ("bob", "reviewer"), ("ada", "admin"))
+    )
+)
+SECRET = "s" * 40
+Client = TestClient[web.Request, web.Application]
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.queue = HoldQueue()
+        self.outbox = MemoryOutbox()
+        self.applied = MemoryOutbox()
+        self.applier = ReviewApplier(self.applied, self.queue)
+        self._forwarded = 0
+        self.app = build_app(self.queue, self.outbox, USERS, SessionSigner(SECRET), clock=lambda: NOW)
+
+    async def apply_reviews(self) -> None:
+        """What the review applier does once the reviews reach holds.reviews."""
+        await self.applier.go_live()
+        for review in self.outbox.reviews[self._forwarded :]:
+            await self.applier.on_review(review)
+        self._forwarded = len(self.outbox.reviews)
+
+    def add(self, decision: DecisionRecord) -> DecisionRecord:
+        self.queue.add_decision(decision)
+        return decision
+
+
+async def sign_in(client: Client, user: str, password: str = PASSWORD) -> str:
+    """Sign in through the form; return the session's CSRF token."""
+    page = await client.get("/login")
+    login_token = CSRF_RE.search(await page.text())
+    assert login_token is not None
+    response = await client.post(
+        "/login",
+        data={"username": user, "password": password, "csrf": login_token.group(1), "next": "/"},
+        allow_redirects=False,
+    )
+    if response.status != 303:
+        return ""
+    queue_page = await client.get("/")
+    token = CSRF_RE.search(await queue_page.text())
+    assert token is not None
+    return token.group(1)
+
+
+Scenario = Callable[[Harness, Client], Awaitable[None]]
+
+
+def run(scenario: Scenario) -> Harness:
+    harness = Harness()
+
+    async def main() -> None:
+        async with TestClient(TestServer(harness.app)) as client:
+            await scenario(harness, client)
+
+    asyncio.run(main())
+    return harness
+
+
+def test_unauthenticated_requests_get_401_or_the_sign_in_page() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-1", evaluated_at=NOW))
+        assert (await client.get("/api/holds")).status == 401
+        assert (await client.get("/api/holds/o-1")).status == 401
+        assert (await client.post("/api/holds/o-1/release", json={})).status == 401
+        assert (await client.post("/holds/o-1/release", data={})).status == 401
+        page = await client.get("/holds/o-1", allow_redirects=False)
+        assert page.status == 302
+        assert URL(page.headers["Location"]).path == "/login"
+        assert URL(page.headers["Location"]).query["next"] == "/holds/o-1"
+        forged = client.session.cookie_jar
+        forged.update_cookies({"console_session": "eyJ1IjoiYWRhIn0.forged"})
+        assert (await client.get("/api/holds")).status == 401
+
+    h = run(scenario)
+    assert h.outbox.reviews == []
+
+
+def test_wrong_password_is_refused_and_audited() -> None:
+    async def scenario(_: Harness, client: Client) -> None:
+        assert await sign_in(client, "alice", "guess") == ""
+        assert (await client.get("/api/holds")).status == 401
+
+    h = run(scenario)
+    assert [(a.actor, a.action, a.outcome) for a in h.outbox.audits] == [
+        ("alice", "sign_in", AuditOutcome.REFUSED)
+    ]
+
+
+def test_viewer_reads_but_gets_403_on_every_action() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-1", evaluated_at=NOW - timedelta(hours=3, minutes=12)))
+        csrf = await sign_in(client, "vera")
+        listing = await (await client.get("/api/holds")).json()
+        assert [(x["order_id"], x["age"]) for x in listing["holds"]] == [("o-1", "3 h 12 min")]
+        page = await client.get("/holds/o-1")
+        assert page.status == 200
+        assert 'data-action="release"' not in await page.text()
+        for action in ReviewAction:
+            response = await client.post(
+                f"/api/holds/o-1/{action}", json={"justification": "x"}, headers={"X-CSRF-Token": csrf}
+            )
+            assert response.status == 403
+
+    h = run(scenario)
+    assert h.outbox.reviews == []
+    refused = [a for a in h.outbox.audits if a.outcome is AuditOutcome.REFUSED]
+    assert [(a.actor, a.action, a.order_id) for a in refused] == [
+        ("vera", str(a), "o-1") for a in ReviewAction
+    ]
+
+
+def test_posts_without_the_csrf_token_are_refused() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-1", evaluated_at=NOW))
+        await sign_in(client, "alice")
+        api = await client.post("/api/holds/o-1/deny", json={"justification": "x"})
+        form = await client.post("/holds/o-1/deny", data={"justification": "x", "csrf": "wrong"})
+        assert (api.status, form.status) == (403, 403)
+
+    assert run(scenario).outbox.reviews == []
+
+
+def watch_list_hold(order_id: str) -> DecisionRecord:
+    """A list match that is not prohibited (Watch List), so one reviewer may clear it."""
+    base = party_list_hold(order_id, evaluated_at=NOW)
+    reasons = [
+        r.model_copy(update={"outcome": Outcome.REVIEW}) if "party-list" in r.rule_id else r
+        for r in base.reasons
+    ]
+    return base.model_copy(update={"reasons": reasons})
+
+
+@pytest.mark.parametrize(
+    ("action", "extra", "route", "still_open"),
+    [
+        (ReviewAction.RELEASE, {}, Route.RELEASE, False),
+        (ReviewAction.DENY, {}, Route.HOLD, False),
+        (ReviewAction.ESCALATE, {}, Route.HOLD, True),
+        (ReviewAction.LICENSE, {}, Route.LICENSE, False),
+        (ReviewAction.CLEAR_MATCH, {"expires_days": "30"}, Route.LICENSE, False),
+    ],
+)
+def test_every_action_publishes_a_review_an_audit_record_and_its_follow_up(
+    action: ReviewAction, extra: dict[str, str], route: Route, still_open: bool
+) -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        decision = h.add(watch_list_hold("o-1"))
+        match = decision.party_matches[0]
+        csrf = await sign_in(client, "alice")
+        body = {
+            "decision_id": decision.decision_id,
+            "justification": "documents checked",
+            "entry_id": match.entry_id,
+            "name_sent": match.name_sent,
+            **extra,
+        }
+        response = await client.post(f"/api/holds/o-1/{action}", json=body, headers={"X-CSRF-Token": csrf})
+        assert response.status == 202, await response.text()
+        await h.apply_reviews()
+        listing = await (await client.get("/api/holds")).json()
+        assert [x["order_id"] for x in listing["holds"]] == (["o-1"] if still_open else [])
+        detail = await (await client.get("/api/holds/o-1")).json()
+        assert detail["current"]["route"] == route
+        assert detail["current"]["review"]["reviewer"] == "alice"
+
+    h = run(scenario)
+    assert [(r.action, r.reviewer, r.justification) for r in h.outbox.reviews] == [
+        (action, "alice", "documents checked")
+    ]
+    requested = [a for a in h.outbox.audits if a.action == action]
+    assert [(a.actor, a.outcome, a.why, a.at, a.order_id) for a in requested] == [
+        ("alice", AuditOutcome.REQUESTED, "documents checked", NOW, "o-1")
+    ]
+    assert [(d.route, d.order_id) for d in h.applied.decisions] == [(route, "o-1")]
+    assert [a.outcome for a in h.applied.audits] == [AuditOutcome.APPLIED]
+    if action is ReviewAction.CLEAR_MATCH:
+        assert [(c.entry_id, c.expires_at) for c in h.applied.allowlisted] == [
+            ("cl-mhi-aero-engines", NOW + timedelta(days=30))
+        ]
+
+
+def test_prohibited_release_needs_two_different_reviewers() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(party_list_hold("o-2", evaluated_at=NOW))
+        alice = await sign_in(client, "alice")
+        body = {"justification": "not the listed entity: different registration number"}
+        first = await client.post("/api/holds/o-2/release", json=body, headers={"X-CSRF-Token": alice})
+        assert (first.status, (await first.json())["awaiting_second_approval"]) == (202, True)
+        again = await client.post("/api/holds/o-2/release", json=body, headers={"X-CSRF-Token": alice})
+        assert again.status == 409
+        assert "different reviewer" in (await again.json())["message"]
+        await h.apply_reviews()
+        assert [x["approvals"] for x in (await (await client.get("/api/holds")).json())["holds"]] == [
+            ["alice"]
+        ]
+
+        client.session.cookie_jar.clear()
+        bob = await sign_in(client, "bob")
+        second = await client.post("/api/holds/o-2/release", json=body, headers={"X-CSRF-Token": bob})
+        assert (second.status, (await second.json())["awaiting_second_approval"]) == (202, False)
+        await h.apply_reviews()
+        assert (await (await client.get("/api/holds")).json())["holds"] == []
+
+    h = run(scenario)
+    assert [r.reviewer for r in h.outbox.reviews] == ["alice", "bob"]
+    assert [(a.actor, a.outcome) for a in h.outbox.audits if a.action == "release"] == [
+        ("alice", AuditOutcome.REQUESTED),
+        ("alice", AuditOutcome.REFUSED),
+        ("bob", AuditOutcome.REQUESTED),
+    ]
+    assert [d.review["approved_by"] if d.review else "" for d in h.applied.decisions] == ["alice,bob"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/api/holds/o-3/release", {"justification": ""}, 400, "justification"),
+        ("/api/holds/o-3/release", {"justification": "ok", "decision_id": "stale"}, 409, "current decision"),
+        ("/api/holds/o-3/teleport", {"justification": "ok"}, 404, "unknown action"),
+        ("/api/holds/nope/deny", {}, 404, "no decision"),
+        (
+            "/api/holds/o-3/clear_match",
+            {"justification": "x", "entry_id": "e", "name_sent": "n"},
+            409,
+            "no match",
+        ),
+        ("/api/holds/o-3/clear_match", {"justification": "x", "expires_days": "900"}, 400, "1 to 365 days"),
+    ],
+)
+def test_refused_actions_are_reported_and_audited(
+    path: str, body: dict[str, str], status: int, message: str
+) -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-3", evaluated_at=NOW))
+        csrf = await sign_in(client, "ada")
+        response = await client.post(path, json=body, headers={"X-CSRF-Token": csrf})
+        assert response.status == status
+        assert message in (await response.json())["message"]
+
+    h = run(scenario)
+    assert h.outbox.reviews == []
+    assert [(a.actor, a.outcome) for a in h.outbox.audits if a.action != "sign_in"] == [
+        ("ada", AuditOutcome.REFUSED)
+    ]
+
+
+def test_form_post_redirects_with_a_notice_and_the_detail_page_explains_the_hold() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        decision = h.add(party_list_hold("o-4", evaluated_at=NOW - timedelta(minutes=45)))
+        csrf = await sign_in(client, "alice")
+        page = await (await client.get("/holds/o-4")).text()
+        for expected in (
+            "Mitsubishi Heavy Ind. Aero Engines Ltd",
+            "Mitsubishi Heavy Industries Aero Engines, Ltd.",
+            "0.93",
+            "cn.party-list.control-list",
+            "MOFCOM Announcement 2024 No. 51",
+            "on hold for 45 min",
+            "release needs two different reviewers",
+        ):
+            assert expected in page
+        response = await client.post(
+            "/holds/o-4/escalate",
+            data={"csrf": csrf, "decision_id": decision.decision_id, "justification": "<b>legal</b> to look"},
+            allow_redirects=False,
+        )
+        assert response.status == 303
+        followed = await (await client.get(response.headers["Location"])).text()
+        assert "Escalate sent." in followed
+        assert "&lt;b&gt;legal&lt;/b&gt; to look" in followed
+
+    assert [r.action for r in run(scenario).outbox.reviews] == [ReviewAction.ESCALATE]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["old", "new"]),
+        ("?sort=newest", ["new", "old"]),
+        ("?rule=party-list", ["new"]),
+        ("?destination=DE", ["old"]),
+        ("?party=MITSUBISHI", ["new"]),
+        ("?min_age_hours=2", ["old"]),
+        ("?reason=prohibited", ["new"]),
+    ],
+)
+def test_queue_filters(query: str, expected: list[str]) -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("old", evaluated_at=NOW - timedelta(hours=5)))
+        h.add(party_list_hold("new", evaluated_at=NOW - timedelta(minutes=5)))
+        await sign_in(client, "vera")
+        listing = await (await client.get(f"/api/holds{query}")).json()
+        assert [x["order_id"] for x in listing["holds"]] == expected
+
+    run(scenario)
