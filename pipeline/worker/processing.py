@@ -6,6 +6,7 @@ with reason `processing_error`. The worker must never die on a record.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -47,6 +48,19 @@ def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRec
     )
 
 
+def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
+    """The same order screened with the same reference versions always gets the same decision id.
+
+    A record redelivered after a crash (at-least-once) then republishes its decision instead of
+    publishing a second, competing decision for the same order revision.
+    """
+    versions = ",".join(f"{kind}={version}" for kind, version in sorted(record.versions.items()))
+    content = hashlib.sha256(order.model_dump_json().encode("utf-8")).hexdigest()
+    return str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
+    )
+
+
 class RecordProcessor:
     def __init__(
         self, settings: Settings, screener: Screener, observer: WorkerObserver | None = None
@@ -65,7 +79,8 @@ class RecordProcessor:
             record = self._screen(parsed)
             record = record.model_copy(
                 update={
-                    "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset}
+                    "decision_id": replay_decision_id(parsed, record),
+                    "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
                 }
             )
             messages = decision_messages(self._settings, parsed, record)
