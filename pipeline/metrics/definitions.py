@@ -105,6 +105,7 @@ class ScreeningMetrics:
     blocked_alerts: Counter
     dead_letters: Counter
     party_matches: Counter
+    processing_errors: Counter
     decision_latency: Histogram
     processing_duration: Histogram
     reference_data: Info
@@ -149,6 +150,12 @@ def create_metrics(registry: CollectorRegistry) -> ScreeningMetrics:
             "screening_party_matches",
             "Party-list matches in decisions, by list and match strength.",
             ["list", "strength"],
+            registry=registry,
+        ),
+        processing_errors=Counter(
+            "screening_processing_errors",
+            "Exceptions the worker caught while handling an order, by stage.",
+            ["stage"],
             registry=registry,
         ),
         decision_latency=Histogram(

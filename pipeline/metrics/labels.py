@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from pipeline.intake.reasons import InvalidReason
 from pipeline.metrics.definitions import OTHER
 from schemas.codes import check_country
 from schemas.decision import DecisionRecord, Outcome
@@ -17,10 +18,9 @@ REFERENCE_KINDS = frozenset({"rules", "parties", "party-master", "products", "li
 MATCH_STRENGTHS = frozenset({"strong", "potential"})
 # Program ids of China's lists as the party screening reports them; operators may add their own.
 DEFAULT_PARTY_LISTS = frozenset({"CN-ECL", "CN-ECWL", "CN-UEL", "CN-CML"})
-# Until intake publishes its dead-letter enum, these are the reasons the metric keeps apart.
-DEFAULT_DEAD_LETTER_REASONS = frozenset(
-    {"invalid_encoding", "invalid_json", "invalid_order", "too_large", "processing_error"}
-)
+DEAD_LETTER_REASONS = frozenset(reason.value for reason in InvalidReason)
+# Where the worker reports failures (pipeline/worker/processing.py).
+FAILURE_STAGES = frozenset({"process", "screen"})
 
 
 class HoldReason(StrEnum):

@@ -2,7 +2,8 @@
 
 The observer is the only writer of the metrics in `definitions.py`. It bounds every label value
 and keeps the little live state (open holds, reference update times, licence use) that the
-scrape-time gauges are computed from.
+scrape-time gauges are computed from. It satisfies the worker's `WorkerObserver` seam
+(`decided`, `rejected`, `failed`) and adds what that seam does not carry yet.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pipeline.metrics.definitions import (
     create_metrics,
 )
 from pipeline.metrics.labels import (
-    DEFAULT_DEAD_LETTER_REASONS,
+    DEAD_LETTER_REASONS,
     DEFAULT_PARTY_LISTS,
+    FAILURE_STAGES,
     MATCH_STRENGTHS,
     REFERENCE_KINDS,
     BoundedLabel,
@@ -56,7 +58,7 @@ class MetricsObserver:
         *,
         clock: Callable[[], float] = time.time,
         hold_sla_seconds: float = DEFAULT_HOLD_SLA_SECONDS,
-        dead_letter_reasons: Iterable[str] = DEFAULT_DEAD_LETTER_REASONS,
+        dead_letter_reasons: Iterable[str] = DEAD_LETTER_REASONS,
         party_lists: Iterable[str] = DEFAULT_PARTY_LISTS,
         builtin_rule_ids: Iterable[str] = (),
         licence_top_n: int = DEFAULT_LICENCE_TOP_N,
@@ -73,11 +75,13 @@ class MetricsObserver:
         self._dead_letter_reason = BoundedLabel(dead_letter_reasons)
         self._hold_reason = BoundedLabel(HoldReason)
         self._reference_kind = BoundedLabel(REFERENCE_KINDS)
+        self._failure_stage = BoundedLabel(FAILURE_STAGES)
         self._holds: dict[str, _OpenHold] = {}
         self._reference_updated_at: dict[str, float] = {}
         self._licence_utilisation: dict[str, float] = {}
         registry.register(LiveStateCollector(self._live_state))
         self._start_counters_at_zero(self.metrics.dead_letters, [*dead_letter_reasons, OTHER])
+        self._start_counters_at_zero(self.metrics.processing_errors, [*FAILURE_STAGES, OTHER])
         self._start_counters_at_zero(self.metrics.blocked_alerts, [*self._builtin_rule_ids, OTHER])
 
     def order_received(self) -> None:
@@ -86,6 +90,28 @@ class MetricsObserver:
 
     def decision(self, record: DecisionRecord, received_at: datetime, *, destination: str) -> None:
         """A decision was published for an order consumed at `received_at`."""
+        self._record(record, self._clock() - received_at.timestamp(), destination)
+
+    def decided(self, record: DecisionRecord, seconds: float, destination: str | None = None) -> None:
+        """`WorkerObserver` seam: an order was screened in `seconds` from raw bytes to decision.
+
+        Without `destination` the decision counts under `other` in the by-destination block rate.
+        """
+        self._record(record, seconds, destination or OTHER)
+
+    def dead_letter(self, reason: str) -> None:
+        """An order went to orders.invalid."""
+        self.metrics.dead_letters.labels(self._dead_letter_reason(reason)).inc()
+
+    def rejected(self, reason: str) -> None:
+        """`WorkerObserver` seam: a record was dead-lettered."""
+        self.dead_letter(reason)
+
+    def failed(self, stage: str, error: BaseException) -> None:  # noqa: ARG002 - the log has the error
+        """`WorkerObserver` seam: handling a record raised in `stage`; the worker carried on."""
+        self.metrics.processing_errors.labels(self._failure_stage(stage)).inc()
+
+    def _record(self, record: DecisionRecord, processing_seconds: float, destination: str) -> None:
         now = self._clock()
         metrics = self.metrics
         metrics.decisions.labels(record.route.value, destination_label(destination)).inc()
@@ -99,15 +125,11 @@ class MetricsObserver:
             metrics.party_matches.labels(program, strength).inc()
         if record.event_time is not None:
             metrics.decision_latency.observe(max(0.0, now - record.event_time.timestamp()))
-        metrics.processing_duration.observe(max(0.0, now - received_at.timestamp()))
+        metrics.processing_duration.observe(max(0.0, processing_seconds))
         if record.route is Route.HOLD:
             self.hold_opened(record.order_id, hold_reason(record))
         else:
             self.hold_closed(record.order_id)
-
-    def dead_letter(self, reason: str) -> None:
-        """An order went to orders.invalid."""
-        self.metrics.dead_letters.labels(self._dead_letter_reason(reason)).inc()
 
     def hold_opened(self, order_id: str, reason: str, *, opened_at: datetime | None = None) -> None:
         """An order is on hold (also when restoring holds at start-up, with their original time).

@@ -8,8 +8,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from pipeline.metrics.definitions import LATENCY_BUCKETS_SECONDS
-from pipeline.metrics.labels import DEFAULT_DEAD_LETTER_REASONS
+from pipeline.metrics.labels import DEAD_LETTER_REASONS
 from pipeline.metrics.observer import MetricsObserver
+from pipeline.worker.observer import WorkerObserver
 from schemas.decision import DecisionRecord, Outcome, PartyMatch, Reason, Route
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -163,8 +164,8 @@ def test_builtin_rule_ids_survive_pack_reloads(registry: CollectorRegistry, cloc
 @pytest.mark.parametrize(
     ("reasons", "expected"),
     [
-        (["invalid_json", "invalid_json", "too_large"], {"invalid_json": 2, "too_large": 1}),
-        (["a free-text reason", "invalid_order"], {"other": 1, "invalid_order": 1}),
+        (["not_json", "not_json", "too_large"], {"not_json": 2, "too_large": 1}),
+        (["a free-text reason", "missing_field"], {"other": 1, "missing_field": 1}),
     ],
 )
 def test_dead_letters_are_counted_by_bounded_reason(
@@ -179,7 +180,7 @@ def test_dead_letters_are_counted_by_bounded_reason(
         for s in family.samples
         if s.name == "screening_dead_letters_total"
     }
-    assert counted == dict.fromkeys(DEFAULT_DEAD_LETTER_REASONS | {"other"}, 0.0) | expected
+    assert counted == dict.fromkeys(DEAD_LETTER_REASONS | {"other"}, 0.0) | expected
 
 
 def test_latency_histograms_measure_from_event_time_and_from_consumption(
@@ -320,3 +321,31 @@ def test_orders_received_and_readiness(observer: MetricsObserver, registry: Coll
     assert sample(registry, "screening_orders_received_total") == 3
     observer.ready(False)
     assert sample(registry, "screening_ready") == 0
+
+
+def test_the_worker_seam_records_decisions_dead_letters_and_failures(
+    registry: CollectorRegistry, clock: FakeClock
+) -> None:
+    seam: WorkerObserver = MetricsObserver(registry, clock=clock)
+    clock.advance(0.02)
+    seam.decided(record("o1", Route.RELEASE), 0.004)
+    seam.rejected("not_utf8")
+    seam.rejected("processing_error")
+    seam.failed("screen", RuntimeError("boom"))
+    seam.failed("somewhere-new", RuntimeError("boom"))
+
+    assert sample(registry, "screening_decisions_total", route="release", destination="other") == 1
+    assert sample(registry, "screening_processing_duration_seconds_sum") == pytest.approx(0.004)
+    assert sample(registry, "screening_processing_duration_seconds_bucket", le="0.005") == 1
+    assert sample(registry, "screening_decision_latency_seconds_bucket", le="0.025") == 1
+    assert sample(registry, "screening_decision_latency_seconds_bucket", le="0.01") == 0
+    assert sample(registry, "screening_dead_letters_total", reason="not_utf8") == 1
+    assert sample(registry, "screening_dead_letters_total", reason="processing_error") == 1
+    assert sample(registry, "screening_processing_errors_total", stage="screen") == 1
+    assert sample(registry, "screening_processing_errors_total", stage="process") == 0
+    assert sample(registry, "screening_processing_errors_total", stage="other") == 1
+
+
+def test_decided_with_a_destination_counts_it(observer: MetricsObserver, registry: CollectorRegistry) -> None:
+    observer.decided(record("o1", Route.HOLD), 0.001, destination="JP")
+    assert sample(registry, "screening_decisions_total", route="hold", destination="JP") == 1
