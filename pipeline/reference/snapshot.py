@@ -1,0 +1,144 @@
+"""One consistent set of reference data and the screener built from it.
+
+A snapshot is immutable: an update builds a whole new snapshot (validating every file on the way)
+and the store swaps it in with one assignment, so an order is always screened against one version of
+everything. Published files are written under the worker's data directory and handed to the same
+loaders the file-based start-up uses, so both paths validate alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePath
+from types import MappingProxyType
+
+import yaml
+
+from pipeline.screening import Screener, build_screener
+from pipeline.settings import Settings
+from schemas.decision import DecisionRecord, Outcome, Reason, Route
+from schemas.licence import Licence, LicenceFile
+from schemas.order import OrderEvent
+from schemas.reference import REQUIRED_KINDS, ReferenceEnvelope, ReferenceKind
+
+MISSING_REFERENCE_RULE = "pipeline.reference-missing"
+_DEFAULT_SUFFIX = {ReferenceKind.PARTIES: ".csv"}
+
+
+class ReferenceRefusedError(Exception):
+    """A reference update failed validation; the snapshot in force stays."""
+
+
+class MissingReferenceScreener:
+    """Holds every order while a rule pack or party list is missing: the pipeline fails closed."""
+
+    def __init__(self, missing: frozenset[ReferenceKind]) -> None:
+        self.missing = missing
+
+    def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
+        names = ", ".join(sorted(self.missing))
+        return DecisionRecord(
+            decision_id=str(uuid.uuid4()),
+            order_id=order.order_id,
+            revision=order.revision,
+            route=Route.HOLD,
+            as_of=as_of or order.as_of,
+            evaluated_at=datetime.now(UTC),
+            event_time=order.event_time,
+            reasons=[
+                Reason(
+                    rule_id=MISSING_REFERENCE_RULE,
+                    title="Reference data missing",
+                    outcome=Outcome.REVIEW,
+                    explanation=f"The worker has not loaded: {names}; it releases nothing until it has.",
+                )
+            ],
+            fail_closed=True,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    envelopes: Mapping[ReferenceKind, ReferenceEnvelope]
+    screener: Screener
+    licences: Mapping[str, Licence]
+    licences_version: str | None
+
+    @property
+    def missing(self) -> frozenset[ReferenceKind]:
+        return frozenset(REQUIRED_KINDS - self.envelopes.keys())
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+    def versions(self) -> dict[str, str]:
+        return {kind.value: envelope.version for kind, envelope in sorted(self.envelopes.items())}
+
+
+def _materialise(settings: Settings, envelope: ReferenceEnvelope) -> Path:
+    """Write the payload where the file loaders can read it; the name carries the content hash."""
+    suffix = PurePath(envelope.source).suffix.lower() or _DEFAULT_SUFFIX.get(envelope.kind, ".yaml")
+    folder = settings.data_dir / settings.app_id / "reference" / envelope.kind.value
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{envelope.content_hash[:16]}{suffix}"
+    if not path.exists():
+        partial = path.with_suffix(path.suffix + ".partial")
+        partial.write_text(envelope.payload, encoding="utf-8")
+        partial.replace(path)
+    return path
+
+
+def parse_licences(text: str) -> LicenceFile:
+    try:
+        return LicenceFile.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValueError) as exc:
+        msg = f"licence file refused: {exc}"
+        raise ReferenceRefusedError(msg) from exc
+
+
+def _check_party_list(path: Path) -> None:
+    from pipeline.enrichment.parties.screener import load_party_list
+
+    try:
+        entries = load_party_list((path,))
+    except Exception as exc:  # the list loaders raise their own error family
+        msg = f"party list refused: {exc}"
+        raise ReferenceRefusedError(msg) from exc
+    if not len(entries):
+        msg = "party list refused: it has no entries"
+        raise ReferenceRefusedError(msg)
+
+
+def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, ReferenceEnvelope]) -> Snapshot:
+    """Validate every data set and build the screener, or raise `ReferenceRefusedError`."""
+    paths = {kind: _materialise(settings, env) for kind, env in envelopes.items()}
+    overrides: dict[str, object] = {}
+    if ReferenceKind.RULES in paths:
+        overrides["rules_file"] = paths[ReferenceKind.RULES]
+    if ReferenceKind.PARTIES in paths:
+        overrides["party_list_files"] = (paths[ReferenceKind.PARTIES],)
+    if ReferenceKind.PARTY_MASTER in paths:
+        overrides["party_master_file"] = paths[ReferenceKind.PARTY_MASTER]
+    if ReferenceKind.PRODUCTS in paths:
+        overrides["products_file"] = paths[ReferenceKind.PRODUCTS]
+    if ReferenceKind.PARTIES in paths:
+        _check_party_list(paths[ReferenceKind.PARTIES])
+    licences_env = envelopes.get(ReferenceKind.LICENCES)
+    licence_file = parse_licences(licences_env.payload) if licences_env is not None else None
+    try:
+        screener = build_screener(dataclasses.replace(settings, **overrides))  # type: ignore[arg-type]
+    except Exception as exc:  # every loader has its own error type; any of them refuses the update
+        msg = f"{type(exc).__name__}: {exc}"
+        raise ReferenceRefusedError(msg) from exc
+    missing = frozenset(REQUIRED_KINDS - envelopes.keys())
+    return Snapshot(
+        envelopes=MappingProxyType(dict(envelopes)),
+        screener=MissingReferenceScreener(missing) if missing else screener,
+        licences=MappingProxyType(licence_file.by_number() if licence_file else {}),
+        licences_version=licences_env.version if licences_env is not None else None,
+    )

@@ -1,0 +1,77 @@
+"""The reference data a worker screens with: offered updates are validated, then swapped atomically.
+
+`ReferenceStore.offer` builds a complete new snapshot from the current data sets plus the update; if
+anything refuses it, the snapshot in force stays and the caller gets the reason to publish. Reads
+(`current`) never lock: a snapshot is immutable and replaced by a single assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot
+from pipeline.settings import Settings
+from schemas.decision import DecisionRecord
+from schemas.order import OrderEvent
+from schemas.reference import ReferenceEnvelope, ReferenceKind
+
+SnapshotBuilder = Callable[[Settings, Mapping[ReferenceKind, ReferenceEnvelope]], Snapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    kind: ReferenceKind
+    version: str
+    previous_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    kind: ReferenceKind
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    kind: ReferenceKind
+    version: str
+    kept_version: str | None
+    reason: str
+
+
+class ReferenceStore:
+    def __init__(self, settings: Settings, builder: SnapshotBuilder = build_snapshot) -> None:
+        self._settings = settings
+        self._builder = builder
+        self._current = builder(settings, {})
+
+    @property
+    def current(self) -> Snapshot:
+        return self._current
+
+    def offer(self, envelope: ReferenceEnvelope) -> Applied | Unchanged | Refused:
+        """Validate `envelope` together with the other data sets in force and swap it in."""
+        in_force = self._current.envelopes.get(envelope.kind)
+        kept = in_force.version if in_force is not None else None
+        if in_force is not None and in_force.content_hash == envelope.content_hash:
+            return Unchanged(envelope.kind, in_force.version)
+        try:
+            snapshot = self._builder(self._settings, {**self._current.envelopes, envelope.kind: envelope})
+        except ReferenceRefusedError as exc:
+            return Refused(envelope.kind, envelope.version, kept, str(exc)[:2000])
+        self._current = snapshot
+        return Applied(envelope.kind, envelope.version, kept)
+
+
+class LiveScreener:
+    """The worker's screener: always the one of the snapshot in force, with every data set's version."""
+
+    def __init__(self, store: ReferenceStore) -> None:
+        self._store = store
+
+    def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
+        snapshot = self._store.current
+        record = snapshot.screener.screen(order, as_of=as_of)
+        return record.model_copy(update={"versions": {**snapshot.versions(), **record.versions}})
