@@ -15,6 +15,7 @@ from typing import Protocol, cast
 
 COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.commands",
+    "pipeline.console_commands",
     "pipeline.reliability_commands",
     "pipeline.rules_commands",
 )

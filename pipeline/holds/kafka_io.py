@@ -7,6 +7,7 @@ All messages are JSON, key = order id (audit records of sign-ins are keyed by th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -145,3 +146,34 @@ def queue_feeder(settings: Settings, queue: HoldQueue) -> Handler:
 def hold_queue_topics(settings: Settings) -> tuple[str, ...]:
     topics = settings.topics
     return (topics.decisions, topics.holds_reviews, topics.orders)
+
+
+async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQueue:
+    """The hold queue as of now: read the topics up to their current ends, then stop."""
+    queue = HoldQueue()
+    done = asyncio.Event()
+
+    async def caught_up() -> None:
+        done.set()
+
+    reader = asyncio.create_task(
+        read_topics(
+            settings, hold_queue_topics(settings), queue_feeder(settings, queue), on_caught_up=caught_up
+        )
+    )
+    try:
+        waiter = asyncio.create_task(done.wait())
+        finished, _ = await asyncio.wait(
+            {reader, waiter}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if reader in finished:
+            reader.result()  # re-raises the reader's error
+        if waiter not in finished:
+            waiter.cancel()
+            msg = f"could not read the hold topics within {timeout_s:g} s"
+            raise TimeoutError(msg)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+    return queue

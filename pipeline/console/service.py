@@ -1,0 +1,94 @@
+"""Run the console: read the hold topics into the projection, serve the web app, optionally apply reviews.
+
+Until the worker hosts the review applier, `apply_reviews=True` runs it in the console's process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from pipeline.console.app import build_app
+from pipeline.console.auth import ConsoleConfigError, SessionSigner, parse_users
+from pipeline.holds import applier
+from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
+from pipeline.holds.queue import HoldQueue
+from pipeline.settings import Settings
+
+DEFAULT_PORT = 8080
+
+
+def bind_address(settings: Settings) -> tuple[str, int]:
+    """Host and port of `Settings.console_url`, the address people open."""
+    url = urlsplit(settings.console_url)
+    return url.hostname or "127.0.0.1", url.port or DEFAULT_PORT
+
+
+async def serve_console(
+    settings: Settings, *, apply_reviews: bool = False, ready: asyncio.Event | None = None
+) -> None:
+    """Serve until cancelled; `ready` is set once the projection caught up and the port listens."""
+    users = parse_users(settings.console_users)
+    if not users:
+        msg = "no console users configured (SCREENING_CONSOLE_USERS)"
+        raise ConsoleConfigError(msg)
+    signer = SessionSigner(settings.console_session_secret.get_secret_value())
+    await ensure_topics(settings)
+    queue = HoldQueue()
+    outbox = KafkaOutbox(settings)
+    await outbox.start()
+    caught_up = asyncio.Event()
+    applier_started = asyncio.Event()
+
+    async def on_caught_up() -> None:
+        caught_up.set()
+
+    tasks = [
+        asyncio.create_task(
+            read_topics(
+                settings,
+                hold_queue_topics(settings),
+                queue_feeder(settings, queue),
+                on_caught_up=on_caught_up,
+            )
+        )
+    ]
+    if apply_reviews:
+        tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
+    else:
+        applier_started.set()
+    runner = web.AppRunner(build_app(queue, outbox, users, signer), access_log=None)
+    await runner.setup()
+    try:
+        host, port = bind_address(settings)
+        await web.TCPSite(runner, host, port).start()
+        await _wait_ready(tasks, caught_up, applier_started)
+        if ready is not None:
+            ready.set()
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await runner.cleanup()
+        await outbox.stop()
+
+
+async def _wait_ready(tasks: list[asyncio.Task[None]], *events: asyncio.Event) -> None:
+    """Wait for every event, failing fast when a background task dies first."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        pending: set[asyncio.Task[None] | asyncio.Task[bool]] = {*tasks, *waiters}
+        while not all(event.is_set() for event in events):
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task in tasks:
+                    task.result()
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
