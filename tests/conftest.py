@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pipeline.settings import Settings, load_settings
+from pipeline.topics import ensure_topics
 
 OrderDict = dict[str, Any]
 
@@ -46,3 +54,115 @@ def make_order() -> Callable[..., OrderDict]:
         return order
 
     return build
+
+
+# --- The real broker -------------------------------------------------------------------------------
+# `make test` starts it (deploy/kafka/with-broker.sh); every test gets its own topics and group.
+
+
+@pytest.fixture(scope="session")
+def kafka_settings() -> Settings:
+    """Settings for the running local broker; fails with a hint when nothing answers."""
+    settings = replace(load_settings(), log_level="WARNING")
+    host, _, port = settings.bootstrap_servers.split(",")[0].rpartition(":")
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        if probe.connect_ex((host, int(port))) != 0:
+            pytest.fail(
+                f"no Kafka broker at {settings.bootstrap_servers}: run `make test`, or "
+                "`deploy/kafka/broker.sh start` before pytest",
+                pytrace=False,
+            )
+    return settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def isolated_settings(base: Settings, label: str, data_dir: Path) -> Settings:
+    """`base` with a topic prefix, app id and web port nobody else uses."""
+    unique = f"{label}-{uuid.uuid4().hex[:8]}"
+    return replace(
+        base,
+        topic_prefix=f"t.{unique}.",
+        app_id=f"test-{unique}",
+        web_port=free_port(),
+        data_dir=data_dir,
+        order_partitions=4,
+    )
+
+
+@pytest.fixture(scope="session")
+def isolate(kafka_settings: Settings) -> Callable[[str, Path], Settings]:
+    """Factory for module- or session-scoped fixtures: label, data dir -> isolated settings."""
+    return lambda label, data_dir: isolated_settings(kafka_settings, label, data_dir)
+
+
+@pytest.fixture(scope="session")
+def topic_reader() -> Callable[..., list[Received]]:
+    """`read_topics(settings, topics, until=..., timeout_s=...)` for tests in other folders."""
+    return read_topics
+
+
+@pytest.fixture
+def isolated(kafka_settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Per-test settings on the real broker: own topics (created), own consumer group."""
+    settings = isolated_settings(
+        kafka_settings, request.node.name[:24].strip("_").replace("_", "-"), tmp_path
+    )
+    ensure_topics(settings)
+    return settings
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+def read_topics(
+    settings: Settings,
+    topics: Iterable[str],
+    *,
+    until: Callable[[list[Received]], bool],
+    timeout_s: float = 60,
+) -> list[Received]:
+    """Read `topics` from the beginning until `until(records)` holds; fail on timeout."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+    )
+    received: list[Received] = []
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + timeout_s
+        while not until(received):
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"timed out after {timeout_s}s with {len(received)} records from {sorted(topics)}"
+                )
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                received.extend(Received(tp.topic, tp.partition, r.offset, r.key, r.value) for r in records)
+    finally:
+        consumer.close()
+    return received
+
+
+def at_least(count: int) -> Callable[[list[Received]], bool]:
+    return lambda records: len(records) >= count
