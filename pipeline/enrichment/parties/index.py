@@ -15,12 +15,13 @@ from pipeline.enrichment.parties.model import ListEntry
 from pipeline.enrichment.parties.normalise import Normaliser
 
 TYPO_MIN_LENGTH = 5
-# Overlapping bigrams count every character twice; halving keeps a Han name from outweighing Latin words.
+# Overlapping bigrams count every character twice: a shared bigram is worth half, so a Han name does not
+# outweigh Latin words; a missing bigram still costs its full weight (洛克希德马丁 is not ...马丁航空).
 CJK_BIGRAM_FACTOR = 0.5
 
 
-def _is_bigram(token: str) -> bool:
-    return len(token) <= 2 and not token.isascii()
+def _bigram_factor(token: str) -> float:
+    return CJK_BIGRAM_FACTOR if len(token) <= 2 and not token.isascii() else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +66,8 @@ class NameIndex:
         factor = normaliser.vocabulary.generic_factor
         self.max_weight = math.log(1 + total)
         self.full_weight = {token: math.log(1 + total / df) for token, df in self.document_frequency.items()}
-        self.full_weight = {
-            t: w * (CJK_BIGRAM_FACTOR if _is_bigram(t) else 1.0) for t, w in self.full_weight.items()
-        }
         self.weight = {
-            token: weight * (factor if token in generic else 1.0)
+            token: weight * (factor if token in generic else 1.0) * _bigram_factor(token)
             for token, weight in self.full_weight.items()
         }
         self.names: list[IndexedName] = []
@@ -90,8 +88,7 @@ class NameIndex:
         self.common_cutoff = max(200, total // 100)
 
     def query_weight(self, token: str) -> float:
-        default = self.max_weight * (CJK_BIGRAM_FACTOR if _is_bigram(token) else 1.0)
-        return self.weight.get(token, default)
+        return self.weight.get(token, self.max_weight * _bigram_factor(token))
 
     def typo_neighbours(self, token: str) -> set[str]:
         if len(token) < TYPO_MIN_LENGTH or not token.isascii():

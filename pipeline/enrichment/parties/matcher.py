@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import _CacheInfo as CacheInfo
 from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -55,6 +56,9 @@ class Matcher:
         if not tokens:
             return ()
         return self._cached(tokens, country) if use_cache else self._match_tokens(tokens, country)
+
+    def cache_info(self) -> CacheInfo:
+        return self._cached.cache_info()  # type: ignore[attr-defined,no-any-return]
 
     def clear_cache(self) -> None:
         self._cached.cache_clear()  # type: ignore[attr-defined]

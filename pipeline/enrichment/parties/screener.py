@@ -59,10 +59,10 @@ class PartyScreener:
         potential_threshold: float = 0.75,
     ) -> None:
         self.party_list = party_list
-        self.calendar = calendar or StatusCalendar.empty()
+        self.calendar = calendar if calendar is not None else StatusCalendar.empty()
         self.calendar.bind(party_list.entries)
         self.vocabulary = vocabulary or MatchingVocabulary.load()
-        self.allowlist = allowlist or Allowlist()
+        self.allowlist = allowlist if allowlist is not None else Allowlist()
         self.owners = owners
         self.strong_threshold = strong_threshold
         self.potential_threshold = potential_threshold
