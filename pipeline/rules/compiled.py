@@ -8,7 +8,7 @@ frozen dataclasses with slots: the engine reads them for every line, pydantic ac
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Literal
@@ -17,6 +17,7 @@ from schemas.decision import Citation, Outcome
 from schemas.rulepack import Rule, RulePack
 
 RuleState = Literal["active", "suspended", "inactive"]
+_STATE_CACHE_DATES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class CompiledExemption:
     note: str | None
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: rules are dictionary keys on the hot path; identity hashing avoids hashing every field.
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledRule:
     """One rule, ready for evaluation. `index` is its position in the pack: the output order."""
 
@@ -69,18 +71,9 @@ class CompiledRule:
     party_programs: frozenset[str]
     party_strengths: frozenset[str]
     party_statuses: frozenset[str]
+    has_order_conditions: bool
 
-    @property
-    def has_order_conditions(self) -> bool:
-        return bool(
-            self.destination_countries
-            or self.end_user_countries
-            or self.end_user_categories
-            or self.end_use_classes
-            or self.party_programs
-        )
-
-    def state(self, as_of: date) -> tuple[RuleState, CompiledSuspension | None]:
+    def state(self, as_of: date) -> RuleStatus:
         """Whether the rule applies on `as_of`; a lapsed suspension leaves the rule in force again."""
         if as_of < self.effective_from or (self.effective_to is not None and as_of > self.effective_to):
             return "inactive", None
@@ -90,6 +83,7 @@ class CompiledRule:
         return "active", None
 
 
+RuleStatus = tuple[RuleState, CompiledSuspension | None]
 RuleIndex = MappingProxyType[str, tuple[CompiledRule, ...]]
 
 
@@ -107,8 +101,22 @@ class CompiledPack:
     by_tech_entry: RuleIndex
     by_tech_kind: RuleIndex
     foreign_made: tuple[CompiledRule, ...]
+    # Rules for any (dual-use) item, split so orders without party-list hits skip the party rules.
     context_rules: tuple[CompiledRule, ...]
+    party_context_rules: tuple[CompiledRule, ...]
     model: RulePack
+    # Rule states by date, filled on demand: orders in a stream share few dates.
+    _states: dict[date, tuple[RuleStatus, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def states_on(self, as_of: date) -> tuple[RuleStatus, ...]:
+        """Every rule's state on `as_of`, indexed by `CompiledRule.index`."""
+        states = self._states.get(as_of)
+        if states is None:
+            if len(self._states) >= _STATE_CACHE_DATES:
+                self._states.clear()
+            states = tuple(rule.state(as_of) for rule in self.rules)
+            self._states[as_of] = states
+        return states
 
     @property
     def version_label(self) -> str:
@@ -164,6 +172,13 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
         party_programs=frozenset(scope.party_programs),
         party_strengths=frozenset(s.value for s in scope.party_match),
         party_statuses=frozenset(s.value for s in scope.list_status),
+        has_order_conditions=bool(
+            scope.destination_countries
+            or scope.end_user_countries
+            or scope.end_user_categories
+            or scope.end_use_classes
+            or scope.party_programs
+        ),
     )
 
 
@@ -207,6 +222,7 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
         by_tech_entry=_freeze(by_tech),
         by_tech_kind=_freeze(by_kind),
         foreign_made=tuple(r for r in compiled if r.foreign_made_min_share is not None),
-        context_rules=tuple(r for r in compiled if r.any_item or r.any_dual_use),
+        context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and not r.party_programs),
+        party_context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and r.party_programs),
         model=pack,
     )

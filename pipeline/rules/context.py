@@ -26,6 +26,10 @@ class ConditionResult:
     party_role: str | None
 
 
+# What a rule without order conditions returns: shared, since it carries no evidence.
+UNCONDITIONAL = ConditionResult((), None)
+
+
 class OrderContext:
     """The destination, end user, end use and party-list hits of one order, with a per-rule cache."""
 
@@ -46,16 +50,24 @@ class OrderContext:
         self.end_user_categories = end_user.categories if end_user else frozenset()
         self.end_use_classes = expand_classes(order.end_use.classes)
         self.end_use_declared = order.end_use.declared
-        self.hits: tuple[PartyHit, ...] = tuple(
-            sorted(
-                (h for h in order.party_hits if h.role != _EXPORTER),
-                key=lambda h: (h.role, h.program, h.entry_id),
+        self.hits: tuple[PartyHit, ...] = (
+            tuple(
+                sorted(
+                    (h for h in order.party_hits if h.role != _EXPORTER),
+                    key=lambda h: (h.role, h.program, h.entry_id),
+                )
             )
+            if order.party_hits
+            else ()
         )
         self._cache: dict[int, ConditionResult | None] = {}
 
     def conditions(self, rule: CompiledRule) -> ConditionResult | None:
         """Evidence when every order condition of `rule` holds, else None (cached per rule)."""
+        if not rule.has_order_conditions:
+            return UNCONDITIONAL
+        if rule.party_programs and not self.hits:
+            return None
         try:
             return self._cache[rule.index]
         except KeyError:

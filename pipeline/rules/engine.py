@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from pipeline.enrichment.enriched import EnrichedOrder, LineFacts
-from pipeline.rules.compiled import CompiledPack, CompiledRule
+from pipeline.rules.compiled import CompiledPack, CompiledRule, CompiledSuspension, RuleStatus
 from pipeline.rules.context import ConditionResult, OrderContext
 from pipeline.rules.findings import (
     MISSING_END_USE,
@@ -20,6 +20,9 @@ from pipeline.rules.findings import (
     Finding,
 )
 from schemas.decision import Outcome
+
+# A live rule: the suspension in effect (None when in force) and the evidence its conditions hold.
+Live = tuple[CompiledSuspension | None, ConditionResult]
 
 _CONTROLLING = frozenset({Outcome.PROHIBITED, Outcome.LICENCE_REQUIRED})
 _ORIGIN_CHINA = "CN"
@@ -134,71 +137,86 @@ def _finding(
     )
 
 
-def _apply(
+def _emit(
     *,
     rule: CompiledRule,
+    live: Live,
     line: LineFacts,
     match: tuple[str, str],
     ctx: OrderContext,
     as_of: date,
-    out: list[Finding],
-) -> bool:
-    """Append the rule's finding for the line; True when the rule is in force and applies."""
-    state, suspension = rule.state(as_of)
-    if state == "inactive":
-        return False
-    cond = ctx.conditions(rule)
-    if cond is None:
-        return False
+) -> Finding:
+    """The finding of a rule in force or suspended whose order conditions hold."""
+    suspension, cond = live
     how, matched = match
-    if suspension is not None:
-        out.append(
-            Finding(
-                rule.id,
-                rule.title,
-                Outcome.INFO,
-                rule.citation,
-                line.line_id,
-                cond.party_role,
-                f"{rule.summary}; not applied as of {as_of}: suspended by {suspension.instrument} "
-                f"from {suspension.start} to {suspension.end}",
-                (
-                    ("matched", matched),
-                    ("suspended_by", suspension.instrument),
-                    ("suspended_until", suspension.end.isoformat()),
-                    *cond.evidence,
-                ),
-                suspension.confidence,
-                rule.index,
-            )
-        )
-        return False
-    out.append(_finding(rule=rule, line=line, how=how, matched=matched, cond=cond, ctx=ctx, as_of=as_of))
-    return True
+    if suspension is None:
+        return _finding(rule=rule, line=line, how=how, matched=matched, cond=cond, ctx=ctx, as_of=as_of)
+    return Finding(
+        rule.id,
+        rule.title,
+        Outcome.INFO,
+        rule.citation,
+        line.line_id,
+        cond.party_role,
+        f"{rule.summary}; not applied as of {as_of}: suspended by {suspension.instrument} "
+        f"from {suspension.start} to {suspension.end}",
+        (
+            ("matched", matched),
+            ("suspended_by", suspension.instrument),
+            ("suspended_until", suspension.end.isoformat()),
+            *cond.evidence,
+        ),
+        suspension.confidence,
+        rule.index,
+    )
+
+
+def _live(rule: CompiledRule, ctx: OrderContext, states: tuple[RuleStatus, ...]) -> Live | None:
+    """(suspension or None, condition evidence) when the rule is not out of date and its order
+    conditions hold; None otherwise."""
+    state, suspension = states[rule.index]
+    if state == "inactive":
+        return None
+    cond = ctx.conditions(rule)
+    return None if cond is None else (suspension, cond)
 
 
 def _rule_order(rule: CompiledRule) -> int:
     return rule.index
 
 
-def _line_findings(pack: CompiledPack, line: LineFacts, ctx: OrderContext, as_of: date) -> list[Finding]:
+def _context_order(item: tuple[CompiledRule, Live]) -> int:
+    return item[0].index
+
+
+def _line_findings(
+    pack: CompiledPack,
+    line: LineFacts,
+    *,
+    ctx: OrderContext,
+    as_of: date,
+    states: tuple[RuleStatus, ...],
+    context_rules: list[tuple[CompiledRule, Live]],
+) -> list[Finding]:
     out: list[Finding] = []
     dual_use = bool(line.control_codes)
     named = False
     matches = _item_matches(pack, line)
-    for rule in sorted(matches, key=_rule_order):
-        how = matches[rule][0]
-        _apply(rule=rule, line=line, match=matches[rule], ctx=ctx, as_of=as_of, out=out)
+    for rule in sorted(matches, key=_rule_order) if len(matches) > 1 else matches:
+        match = matches[rule]
+        live = _live(rule, ctx, states)
+        if live is not None:
+            out.append(_emit(rule=rule, live=live, line=line, match=match, ctx=ctx, as_of=as_of))
         if rule.lists_dual_use:
             named = True
-            if not (how == BY_HS and rule.hs_reference_only) and rule.state(as_of)[0] == "active":
+            if not (match[0] == BY_HS and rule.hs_reference_only) and states[rule.index][0] == "active":
                 dual_use = True
-    for rule in pack.context_rules:
-        if rule in matches or (rule.residual and named):
+    for rule, live in context_rules:
+        if (rule.residual and named) or rule in matches:
             continue
         if rule.any_item or dual_use:
-            what = "dual-use item" if dual_use else "any item"
-            _apply(rule=rule, line=line, match=(BY_CODE, what), ctx=ctx, as_of=as_of, out=out)
+            what = (BY_CODE, "dual-use item" if dual_use else "any item")
+            out.append(_emit(rule=rule, live=live, line=line, match=what, ctx=ctx, as_of=as_of))
     if not line.classified:
         out.append(
             Finding(
@@ -249,6 +267,13 @@ def evaluate(order: EnrichedOrder, pack: CompiledPack) -> tuple[Finding, ...]:
         )
         for gap in order.gaps
     ]
+    # Context rules depend on the order, not the line: decide once which are live for this order.
+    states = pack.states_on(as_of)
+    candidates = pack.context_rules + pack.party_context_rules if ctx.hits else pack.context_rules
+    context_rules = [(rule, live) for rule in candidates if (live := _live(rule, ctx, states)) is not None]
+    context_rules.sort(key=_context_order)
     for line in order.lines:
-        findings.extend(_line_findings(pack, line, ctx, as_of))
+        findings.extend(
+            _line_findings(pack, line, ctx=ctx, as_of=as_of, states=states, context_rules=context_rules)
+        )
     return tuple(findings)
