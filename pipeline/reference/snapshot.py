@@ -80,6 +80,13 @@ class Snapshot:
         return {kind.value: envelope.version for kind, envelope in sorted(self.envelopes.items())}
 
 
+def empty_snapshot() -> Snapshot:
+    """What a worker has before it reads any reference topic: nothing, so it holds every order."""
+    return Snapshot(
+        MappingProxyType({}), MissingReferenceScreener(REQUIRED_KINDS), MappingProxyType({}), None
+    )
+
+
 def _materialise(settings: Settings, envelope: ReferenceEnvelope) -> Path:
     """Write the payload where the file loaders can read it; the name carries the content hash."""
     suffix = PurePath(envelope.source).suffix.lower() or _DEFAULT_SUFFIX.get(envelope.kind, ".yaml")

@@ -7,11 +7,11 @@ anything refuses it, the snapshot in force stays and the caller gets the reason 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot
+from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot, empty_snapshot
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
@@ -45,7 +45,7 @@ class ReferenceStore:
     def __init__(self, settings: Settings, builder: SnapshotBuilder = build_snapshot) -> None:
         self._settings = settings
         self._builder = builder
-        self._current = builder(settings, {})
+        self._current = empty_snapshot()
 
     @property
     def current(self) -> Snapshot:
@@ -63,6 +63,27 @@ class ReferenceStore:
             return Refused(envelope.kind, envelope.version, kept, str(exc)[:2000])
         self._current = snapshot
         return Applied(envelope.kind, envelope.version, kept)
+
+    def offer_all(self, envelopes: Iterable[ReferenceEnvelope]) -> list[Applied | Unchanged | Refused]:
+        """Apply several updates with one rebuild (start-up); if that is refused, one at a time."""
+        latest = {envelope.kind: envelope for envelope in envelopes}
+        fresh = {
+            kind: env
+            for kind, env in latest.items()
+            if (held := self._current.envelopes.get(kind)) is None or held.content_hash != env.content_hash
+        }
+        if len(fresh) > 1:
+            before = self._current.envelopes
+            try:
+                self._current = self._builder(self._settings, {**before, **fresh})
+            except ReferenceRefusedError:
+                pass
+            else:
+                return [
+                    Applied(kind, env.version, before[kind].version if kind in before else None)
+                    for kind, env in fresh.items()
+                ]
+        return [self.offer(envelope) for envelope in latest.values()]
 
 
 class LiveScreener:
