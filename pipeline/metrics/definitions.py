@@ -2,8 +2,8 @@
 
 Names follow `screening_<thing>_<unit>` / `_total`. Every label takes its values from a bounded set;
 the observer (pipeline/metrics/observer.py) maps anything outside that set to `other`.
-Gauges that describe live state (open holds, ages, licence use) are computed at scrape time by
-`LiveStateCollector`, so they are never stale between events.
+Gauges that describe live state (reference ages, licence use, the hold queue) are computed at
+scrape time by the collectors below, so they are never stale between events.
 """
 
 from __future__ import annotations
@@ -43,29 +43,64 @@ LICENCE_UTILISATION = "screening_licence_utilisation_ratio"
 
 @dataclass(frozen=True, slots=True)
 class LiveState:
-    """What the live gauges show at one scrape."""
+    """What the worker's live gauges show at one scrape."""
 
-    holds_by_reason: Mapping[str, int]
-    oldest_hold_age_seconds: float
-    hold_sla_seconds: float
     reference_age_seconds: Mapping[str, float]
     licence_utilisation: Mapping[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class HoldQueueState:
+    """What the hold-queue gauges show at one scrape (exported by the process owning the queue)."""
+
+    holds_by_reason: Mapping[str, int]
+    oldest_hold_age_seconds: float
+    hold_sla_seconds: float
+
+
 class LiveStateCollector:
-    """Builds the live-state gauge families from a snapshot taken at scrape time."""
+    """Builds the worker's live-state gauge families from a snapshot taken at scrape time."""
 
     def __init__(self, snapshot: Callable[[], LiveState]) -> None:
         self._snapshot = snapshot
 
     def describe(self) -> Iterable[Metric]:
-        return _families(LiveState({}, 0.0, 0.0, {}))
+        return live_state_families(LiveState({}))
 
     def collect(self) -> Iterable[Metric]:
-        return _families(self._snapshot())
+        return live_state_families(self._snapshot())
 
 
-def _families(state: LiveState) -> list[Metric]:
+class HoldQueueCollector:
+    """Builds the hold-queue gauge families from a snapshot taken at scrape time."""
+
+    def __init__(self, snapshot: Callable[[], HoldQueueState]) -> None:
+        self._snapshot = snapshot
+
+    def describe(self) -> Iterable[Metric]:
+        return hold_queue_families(HoldQueueState({}, 0.0, 0.0))
+
+    def collect(self) -> Iterable[Metric]:
+        return hold_queue_families(self._snapshot())
+
+
+def live_state_families(state: LiveState) -> list[Metric]:
+    ages = GaugeMetricFamily(
+        REFERENCE_AGE, "Seconds since each reference data set was last updated.", labels=["kind"]
+    )
+    for kind, age in sorted(state.reference_age_seconds.items()):
+        ages.add_metric([kind], age)
+    utilisation = GaugeMetricFamily(
+        LICENCE_UTILISATION,
+        "Share of each licence's granted quantity drawn down (the most used licences only).",
+        labels=["licence"],
+    )
+    for licence, ratio in sorted(state.licence_utilisation.items()):
+        utilisation.add_metric([licence], ratio)
+    return [ages, utilisation]
+
+
+def hold_queue_families(state: HoldQueueState) -> list[Metric]:
     holds = GaugeMetricFamily(HOLDS_OPEN, "Orders currently on hold, by hold reason.", labels=["reason"])
     for reason, count in sorted(state.holds_by_reason.items()):
         holds.add_metric([reason], count)
@@ -79,19 +114,7 @@ def _families(state: LiveState) -> list[Metric]:
         "How long a hold may stay open before it breaches the review SLA.",
         value=state.hold_sla_seconds,
     )
-    ages = GaugeMetricFamily(
-        REFERENCE_AGE, "Seconds since each reference data set was last updated.", labels=["kind"]
-    )
-    for kind, age in sorted(state.reference_age_seconds.items()):
-        ages.add_metric([kind], age)
-    utilisation = GaugeMetricFamily(
-        LICENCE_UTILISATION,
-        "Share of each licence's granted quantity drawn down (the most used licences only).",
-        labels=["licence"],
-    )
-    for licence, ratio in sorted(state.licence_utilisation.items()):
-        utilisation.add_metric([licence], ratio)
-    return [holds, oldest, sla, ages, utilisation]
+    return [holds, oldest, sla]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,18 +1,17 @@
-"""What the worker calls as orders, decisions, holds and reference data go by.
+"""What the worker calls as orders, decisions and reference data go by.
 
-The observer is the only writer of the metrics in `definitions.py`. It bounds every label value
-and keeps the little live state (open holds, reference update times, licence use) that the
-scrape-time gauges are computed from. It satisfies the worker's `WorkerObserver` seam
-(`decided`, `rejected`, `failed`) and adds what that seam does not carry yet.
+The observer is the only writer of the event metrics in `definitions.py`. It bounds every label
+value and keeps the little live state (reference update times, licence use) the scrape-time gauges
+are computed from. It satisfies the worker's `WorkerObserver` seam (`decided`, `rejected`,
+`failed`) and adds what that seam does not carry yet. Hold-queue gauges live in `holds.py`: a
+worker never sees how a review closes a hold.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from collections import Counter as Tally
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter
@@ -31,22 +30,11 @@ from pipeline.metrics.labels import (
     MATCH_STRENGTHS,
     REFERENCE_KINDS,
     BoundedLabel,
-    HoldReason,
     destination_label,
-    hold_reason,
 )
-from schemas.decision import DecisionRecord, Outcome, Route
+from schemas.decision import DecisionRecord, Outcome
 
-DEFAULT_HOLD_SLA_SECONDS = 4 * 3600.0
 DEFAULT_LICENCE_TOP_N = 20
-# Every known reason is exported, at 0 when empty, so dashboards and alerts see a series.
-_ZERO_HOLDS: dict[str, int] = {reason.value: 0 for reason in HoldReason}
-
-
-@dataclass(frozen=True, slots=True)
-class _OpenHold:
-    reason: str
-    opened_at: float
 
 
 class MetricsObserver:
@@ -57,7 +45,6 @@ class MetricsObserver:
         registry: CollectorRegistry,
         *,
         clock: Callable[[], float] = time.time,
-        hold_sla_seconds: float = DEFAULT_HOLD_SLA_SECONDS,
         dead_letter_reasons: Iterable[str] = DEAD_LETTER_REASONS,
         party_lists: Iterable[str] = DEFAULT_PARTY_LISTS,
         builtin_rule_ids: Iterable[str] = (),
@@ -65,7 +52,6 @@ class MetricsObserver:
     ) -> None:
         self.metrics: ScreeningMetrics = create_metrics(registry)
         self._clock = clock
-        self._hold_sla_seconds = hold_sla_seconds
         self._licence_top_n = licence_top_n
         self._builtin_rule_ids = frozenset(builtin_rule_ids)
         self._rule_id = BoundedLabel(self._builtin_rule_ids)
@@ -73,10 +59,8 @@ class MetricsObserver:
         self._default_party_lists = frozenset(party_lists)
         self._strength = BoundedLabel(MATCH_STRENGTHS)
         self._dead_letter_reason = BoundedLabel(dead_letter_reasons)
-        self._hold_reason = BoundedLabel(HoldReason)
         self._reference_kind = BoundedLabel(REFERENCE_KINDS)
         self._failure_stage = BoundedLabel(FAILURE_STAGES)
-        self._holds: dict[str, _OpenHold] = {}
         self._reference_updated_at: dict[str, float] = {}
         self._licence_utilisation: dict[str, float] = {}
         registry.register(LiveStateCollector(self._live_state))
@@ -126,31 +110,6 @@ class MetricsObserver:
         if record.event_time is not None:
             metrics.decision_latency.observe(max(0.0, now - record.event_time.timestamp()))
         metrics.processing_duration.observe(max(0.0, processing_seconds))
-        if record.route is Route.HOLD:
-            self.hold_opened(record.order_id, hold_reason(record))
-        else:
-            self.hold_closed(record.order_id)
-
-    def hold_opened(self, order_id: str, reason: str, *, opened_at: datetime | None = None) -> None:
-        """An order is on hold (also when restoring holds at start-up, with their original time).
-
-        A later revision held again keeps the first hold's age: the shipment has waited since then.
-        """
-        opened = self._holds.get(order_id)
-        if opened is not None:
-            first = opened.opened_at
-        else:
-            first = self._clock() if opened_at is None else opened_at.timestamp()
-        self._holds[order_id] = _OpenHold(self._hold_reason(reason), first)
-
-    def hold_closed(self, order_id: str) -> None:
-        """The hold on an order was released, denied, sent to licensing or withdrawn."""
-        self._holds.pop(order_id, None)
-
-    def holds_revoked(self, order_ids: Iterable[str]) -> None:
-        """Another worker took over these orders' partitions, and now reports their holds."""
-        for order_id in order_ids:
-            self._holds.pop(order_id, None)
 
     def reference_loaded(self, kind: str, version: str, loaded_at: datetime) -> None:
         """A reference data set was (re)loaded; `loaded_at` is when it was published, not when read."""
@@ -187,14 +146,10 @@ class MetricsObserver:
 
     def _live_state(self) -> LiveState:
         now = self._clock()
-        oldest = min((hold.opened_at for hold in self._holds.values()), default=now)
         top = heapq.nsmallest(
             self._licence_top_n, self._licence_utilisation.items(), key=lambda item: (-item[1], item[0])
         )
         return LiveState(
-            holds_by_reason=_ZERO_HOLDS | Tally(hold.reason for hold in self._holds.values()),
-            oldest_hold_age_seconds=max(0.0, now - oldest),
-            hold_sla_seconds=self._hold_sla_seconds,
             reference_age_seconds={
                 kind: max(0.0, now - updated) for kind, updated in self._reference_updated_at.items()
             },

@@ -1,15 +1,20 @@
-"""Serves a metrics registry on the worker's faust web server.
+"""Serves a metrics registry on the worker's faust web server or on a plain aiohttp app.
 
-Wire it once where the faust app is built:
+Worker, where the faust app is built:
 
     observer = MetricsObserver(registry)
     serve_metrics(app, registry)          # GET /metrics on the worker's web port
+
+Console (owner of the hold queue): `register_hold_queue_metrics(registry, queue)` and
+`app.router.add_get("/metrics", metrics_handler(registry))`, reachable without a session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
@@ -28,3 +33,13 @@ def serve_metrics(app: Any, registry: CollectorRegistry, path: str = "/metrics")
         return web.bytes(body, headers={"Content-Type": content_type})
 
     app.page(path)(metrics)
+
+
+def metrics_handler(registry: CollectorRegistry) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """An aiohttp GET handler that renders `registry`."""
+
+    async def handle(request: web.Request) -> web.Response:
+        body, content_type = render_metrics(registry, request.headers.get("Accept", ""))
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    return handle

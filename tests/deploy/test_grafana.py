@@ -10,7 +10,9 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from pipeline.holds.queue import HoldQueue
 from pipeline.metrics.catalogue import exported_series_names, promql_metric_names
+from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.metrics.observer import MetricsObserver
 from pipeline.settings import PROJECT_ROOT
 
@@ -87,6 +89,7 @@ def test_panels_do_not_overlap(dashboard: dict[str, Any]) -> None:
 def test_every_query_names_only_exported_metrics(dashboard: dict[str, Any]) -> None:
     registry = CollectorRegistry()
     MetricsObserver(registry)
+    register_hold_queue_metrics(registry, HoldQueue())
     recorded = {rule["record"] for group in load_yaml(RECORDING)["groups"] for rule in group["rules"]}
     known = exported_series_names(registry) | recorded | SCRAPE_SERIES
     for title, expr in queries(dashboard):

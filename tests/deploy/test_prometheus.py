@@ -11,7 +11,9 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from pipeline.holds.queue import HoldQueue
 from pipeline.metrics.catalogue import exported_series_names, promql_metric_names
+from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.metrics.observer import MetricsObserver
 from pipeline.settings import PROJECT_ROOT
 
@@ -70,6 +72,7 @@ def test_scrape_config_and_its_rule_files_are_valid(promtool: Path) -> None:
     targets = scrape["screening-workers"]["static_configs"][0]["targets"]
     assert targets == ["worker-1:6066", "worker-2:6066"]
     assert scrape["screening-workers"]["metrics_path"] == "/metrics"
+    assert scrape["screening-console"]["static_configs"][0]["targets"] == ["console:8080"]
 
 
 @pytest.mark.parametrize(("path", "count"), [(RECORDING, 7), (ALERTS, 8)])
@@ -101,6 +104,7 @@ def test_every_alert_has_a_firing_and_a_quiet_test_case() -> None:
 def test_rules_only_name_metrics_the_worker_exports() -> None:
     registry = CollectorRegistry()
     MetricsObserver(registry)
+    register_hold_queue_metrics(registry, HoldQueue())
     recorded = {rule["record"] for rule in rules(RECORDING)}
     known = exported_series_names(registry) | recorded | SCRAPE_SERIES
     named = {name for rule in rules(RECORDING) + rules(ALERTS) for name in promql_metric_names(rule["expr"])}
@@ -143,7 +147,11 @@ def test_a_syntax_error_in_a_rule_fails_check_rules(promtool: Path, tmp_path: Pa
             "increase(screening_blocked_alert_total[5m]) > 0",
             "BlockedShipment",
         ),
-        ('expr: up{job="screening-workers"} == 0', 'expr: up{job="screening-worker"} == 0', "WorkerDown"),
+        (
+            'up{job=~"screening-workers|screening-console"} == 0',
+            'up{job="screening-workers"} == 0',
+            "WorkerDown",
+        ),
     ],
 )
 def test_a_wrong_rule_fails_the_alert_unit_tests(

@@ -216,50 +216,6 @@ def test_latency_buckets_span_milliseconds_to_ten_seconds() -> None:
     assert list(LATENCY_BUCKETS_SECONDS) == sorted(LATENCY_BUCKETS_SECONDS)
 
 
-def test_held_decisions_open_holds_by_reason_and_later_decisions_close_them(
-    observer: MetricsObserver, registry: CollectorRegistry, clock: FakeClock
-) -> None:
-    observer.decision(
-        record("o1", Route.HOLD, reasons=(reason("r", Outcome.PROHIBITED),), fail_closed=True),
-        T0,
-        destination="JP",
-    )
-    clock.advance(600)
-    observer.decision(record("o2", Route.HOLD, fail_closed=True), T0, destination="US")
-    observer.decision(record("o3", Route.HOLD, matches=(match("CN-UEL", "potential"),)), T0, destination="US")
-    observer.decision(record("o4", Route.HOLD, reasons=(reason("r", Outcome.REVIEW),)), T0, destination="US")
-    clock.advance(60)
-
-    assert sample(registry, "screening_holds_open", reason="prohibited") == 1
-    assert sample(registry, "screening_holds_open", reason="fail_closed") == 1
-    assert sample(registry, "screening_holds_open", reason="party_match") == 1
-    assert sample(registry, "screening_holds_open", reason="review") == 1
-    assert sample(registry, "screening_hold_oldest_age_seconds") == 660
-
-    observer.decision(record("o1", Route.RELEASE), T0, destination="JP")
-    assert sample(registry, "screening_holds_open", reason="prohibited") == 0
-    assert sample(registry, "screening_hold_oldest_age_seconds") == 60
-
-    observer.hold_closed("o2")
-    observer.holds_revoked(["o3", "o4", "unknown"])
-    assert sample(registry, "screening_hold_oldest_age_seconds") == 0
-    assert sample(registry, "screening_holds_open", reason="fail_closed") == 0
-    assert sample(registry, "screening_holds_open", reason="review") == 0
-
-
-def test_a_held_revision_keeps_the_age_of_the_first_hold(
-    observer: MetricsObserver, registry: CollectorRegistry, clock: FakeClock
-) -> None:
-    observer.hold_opened("o1", "review", opened_at=T0 - timedelta(hours=5))
-    clock.advance(100)
-    observer.decision(record("o1", Route.HOLD, fail_closed=True), T0, destination="KR")
-
-    assert sample(registry, "screening_hold_oldest_age_seconds") == 5 * 3600 + 100
-    assert sample(registry, "screening_holds_open", reason="fail_closed") == 1
-    assert sample(registry, "screening_holds_open", reason="review") == 0
-    assert sample(registry, "screening_hold_sla_seconds") == 4 * 3600
-
-
 def test_reference_data_reports_version_and_age(
     observer: MetricsObserver, registry: CollectorRegistry, clock: FakeClock
 ) -> None:

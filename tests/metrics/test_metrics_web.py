@@ -6,11 +6,15 @@ import asyncio
 from typing import Any, cast
 
 import faust
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
+from pipeline.holds.queue import HoldQueue
 from pipeline.metrics import MetricsObserver, serve_metrics
 from pipeline.metrics.catalogue import exported_series_names
+from pipeline.metrics.holds import register_hold_queue_metrics
+from pipeline.metrics.web import metrics_handler
 
 PLAIN = "text/plain"
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"
@@ -51,6 +55,7 @@ def test_metrics_page_serves_the_registry_in_the_format_asked_for() -> None:
 def test_exported_names_include_every_suffix_before_any_sample() -> None:
     registry = CollectorRegistry()
     MetricsObserver(registry)
+    register_hold_queue_metrics(registry, HoldQueue())
     names = exported_series_names(registry)
     assert {
         "screening_decisions_total",
@@ -65,3 +70,21 @@ def test_exported_names_include_every_suffix_before_any_sample() -> None:
         "screening_licence_utilisation_ratio",
     } <= names
     assert "screening_decisions" not in names
+
+
+async def _scrape_aiohttp(registry: CollectorRegistry) -> tuple[int, str]:
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler(registry))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.get("/metrics")
+        return response.status, await response.text()
+
+
+def test_metrics_handler_serves_hold_queue_gauges_on_a_plain_aiohttp_app() -> None:
+    registry = CollectorRegistry()
+    register_hold_queue_metrics(registry, HoldQueue(), hold_sla_seconds=3600)
+    status, body = asyncio.run(_scrape_aiohttp(registry))
+    assert status == 200
+    lines = body.splitlines()
+    assert "screening_hold_sla_seconds 3600.0" in lines
+    assert 'screening_holds_open{reason="prohibited"} 0.0' in lines

@@ -116,5 +116,3 @@ def test_records_through_the_processor_are_counted_exactly() -> None:
     assert value("screening_dead_letters_total", reason="empty") == 1
     assert value("screening_processing_errors_total", stage="screen") == 1
     assert value("screening_processing_duration_seconds_count") == 4
-    assert value("screening_holds_open", reason="prohibited") == 1
-    assert value("screening_holds_open", reason="fail_closed") == 1
