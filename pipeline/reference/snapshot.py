@@ -18,12 +18,13 @@ from types import MappingProxyType
 
 import yaml
 
+from pipeline.enrichment.products import ProductMaster, ProductMasterError
 from pipeline.screening import Screener, build_screener
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.licence import Licence, LicenceFile
 from schemas.order import OrderEvent
-from schemas.reference import REQUIRED_KINDS, ReferenceEnvelope, ReferenceKind
+from schemas.reference import REQUIRED_KINDS, ReferenceEnvelope, ReferenceKind, content_hash
 
 MISSING_REFERENCE_RULE = "pipeline.reference-missing"
 _DEFAULT_SUFFIX = {ReferenceKind.PARTIES: ".csv"}
@@ -63,28 +64,17 @@ class MissingReferenceScreener:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
+    # Published data sets in force; kinds not here come from the worker's configured files.
     envelopes: Mapping[ReferenceKind, ReferenceEnvelope]
     screener: Screener
+    missing: frozenset[ReferenceKind]
+    products: ProductMaster | None
     licences: Mapping[str, Licence]
-    licences_version: str | None
-
-    @property
-    def missing(self) -> frozenset[ReferenceKind]:
-        return frozenset(REQUIRED_KINDS - self.envelopes.keys())
+    versions: Mapping[str, str]
 
     @property
     def ready(self) -> bool:
         return not self.missing
-
-    def versions(self) -> dict[str, str]:
-        return {kind.value: envelope.version for kind, envelope in sorted(self.envelopes.items())}
-
-
-def empty_snapshot() -> Snapshot:
-    """What a worker has before it reads any reference topic: nothing, so it holds every order."""
-    return Snapshot(
-        MappingProxyType({}), MissingReferenceScreener(REQUIRED_KINDS), MappingProxyType({}), None
-    )
 
 
 def _materialise(settings: Settings, envelope: ReferenceEnvelope) -> Path:
@@ -121,31 +111,74 @@ def _check_party_list(path: Path) -> None:
         raise ReferenceRefusedError(msg)
 
 
+def _file_kinds(settings: Settings) -> set[ReferenceKind]:
+    """Data sets the worker's own files provide until a published version replaces them."""
+    kinds = set()
+    if settings.rules_file.is_file():
+        kinds.add(ReferenceKind.RULES)
+    if settings.party_list_files and all(path.is_file() for path in settings.party_list_files):
+        kinds.add(ReferenceKind.PARTIES)
+    return kinds
+
+
+def _products(settings: Settings, envelope: ReferenceEnvelope | None) -> ProductMaster | None:
+    try:
+        if envelope is not None:
+            return ProductMaster.parse(envelope.payload, envelope.source)
+        return ProductMaster.load(settings.products_file) if settings.products_file.is_file() else None
+    except ProductMasterError as exc:
+        msg = f"product master refused: {exc}"
+        raise ReferenceRefusedError(msg) from exc
+
+
+def _licences(
+    settings: Settings, envelope: ReferenceEnvelope | None
+) -> tuple[LicenceFile | None, str | None]:
+    if envelope is not None:
+        return parse_licences(envelope.payload), envelope.version
+    if not settings.licences_file.is_file():
+        return None, None
+    text = settings.licences_file.read_text(encoding="utf-8")
+    parsed = parse_licences(text)
+    return parsed, f"{parsed.version}+{content_hash(text)[:8]}"
+
+
 def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, ReferenceEnvelope]) -> Snapshot:
-    """Validate every data set and build the screener, or raise `ReferenceRefusedError`."""
+    """Validate every data set and build the screener, or raise `ReferenceRefusedError`.
+
+    Published data sets replace the worker's configured files kind by kind; a required kind that is
+    neither published nor on disk leaves the worker not ready, holding every order.
+    """
     paths = {kind: _materialise(settings, env) for kind, env in envelopes.items()}
     overrides: dict[str, object] = {}
     if ReferenceKind.RULES in paths:
         overrides["rules_file"] = paths[ReferenceKind.RULES]
     if ReferenceKind.PARTIES in paths:
+        _check_party_list(paths[ReferenceKind.PARTIES])
         overrides["party_list_files"] = (paths[ReferenceKind.PARTIES],)
     if ReferenceKind.PARTY_MASTER in paths:
         overrides["party_master_file"] = paths[ReferenceKind.PARTY_MASTER]
     if ReferenceKind.PRODUCTS in paths:
         overrides["products_file"] = paths[ReferenceKind.PRODUCTS]
-    if ReferenceKind.PARTIES in paths:
-        _check_party_list(paths[ReferenceKind.PARTIES])
-    licences_env = envelopes.get(ReferenceKind.LICENCES)
-    licence_file = parse_licences(licences_env.payload) if licences_env is not None else None
-    try:
-        screener = build_screener(dataclasses.replace(settings, **overrides))  # type: ignore[arg-type]
-    except Exception as exc:  # every loader has its own error type; any of them refuses the update
-        msg = f"{type(exc).__name__}: {exc}"
-        raise ReferenceRefusedError(msg) from exc
-    missing = frozenset(REQUIRED_KINDS - envelopes.keys())
+    effective = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
+    products = _products(effective, envelopes.get(ReferenceKind.PRODUCTS))
+    licence_file, licences_version = _licences(effective, envelopes.get(ReferenceKind.LICENCES))
+    missing = frozenset(REQUIRED_KINDS - envelopes.keys() - _file_kinds(effective))
+    screener: Screener = MissingReferenceScreener(missing)
+    if not missing:
+        try:
+            screener = build_screener(effective)
+        except Exception as exc:  # every loader has its own error type; any of them refuses the update
+            msg = f"{type(exc).__name__}: {exc}"
+            raise ReferenceRefusedError(msg) from exc
+    versions = {kind.value: env.version for kind, env in envelopes.items()}
+    if licences_version is not None:
+        versions[ReferenceKind.LICENCES.value] = licences_version
     return Snapshot(
         envelopes=MappingProxyType(dict(envelopes)),
-        screener=MissingReferenceScreener(missing) if missing else screener,
+        screener=screener,
+        missing=missing,
+        products=products,
         licences=MappingProxyType(licence_file.by_number() if licence_file else {}),
-        licences_version=licences_env.version if licences_env is not None else None,
+        versions=MappingProxyType(versions),
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot, empty_snapshot
+from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
@@ -45,7 +45,7 @@ class ReferenceStore:
     def __init__(self, settings: Settings, builder: SnapshotBuilder = build_snapshot) -> None:
         self._settings = settings
         self._builder = builder
-        self._current = empty_snapshot()
+        self._current = builder(settings, {})
 
     @property
     def current(self) -> Snapshot:
@@ -95,4 +95,4 @@ class LiveScreener:
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
         snapshot = self._store.current
         record = snapshot.screener.screen(order, as_of=as_of)
-        return record.model_copy(update={"versions": {**snapshot.versions(), **record.versions}})
+        return record.model_copy(update={"versions": {**snapshot.versions, **record.versions}})

@@ -37,7 +37,9 @@ BASELINE = (RULES, PARTIES, LICENCES, BUNDLED_DATA / "master" / "products.yaml")
 
 @pytest.fixture
 def store(tmp_path: Path) -> ReferenceStore:
-    return ReferenceStore(replace(Settings(), data_dir=tmp_path))
+    """A worker configured with no reference files: it depends on what is published."""
+    bare = replace(Settings(), data_dir=tmp_path, rules_file=tmp_path / "none.yaml", party_list_files=())
+    return ReferenceStore(bare)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_loaded_data_sets_are_versioned_in_every_decision(loaded: ReferenceStore
     store = loaded
     assert store.current.ready
     decision = LiveScreener(store).screen(OrderEvent.model_validate(make_order()))  # type: ignore[operator]
-    assert decision.versions["licences"] == store.current.versions()["licences"]
+    assert decision.versions["licences"] == store.current.versions["licences"]
     assert {"rules", "parties", "licences"} <= decision.versions.keys()
     assert not decision.fail_closed or decision.reasons[0].rule_id != MISSING_REFERENCE_RULE
 
@@ -136,3 +138,9 @@ def test_one_bad_file_at_start_up_does_not_keep_the_good_ones_out(store: Referen
     assert [type(result) for result in results] == [Applied, Applied, Refused]
     assert store.current.ready
     assert ReferenceKind.LICENCES not in store.current.envelopes
+
+
+def test_configured_files_serve_until_something_is_published(tmp_path: Path) -> None:
+    store = ReferenceStore(replace(Settings(), data_dir=tmp_path))
+    assert store.current.ready
+    assert "DU-2026-SGL-000101" in store.current.licences
