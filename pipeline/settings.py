@@ -66,6 +66,21 @@ class TopicNames:
         """Compacted topic of cleared party matches (key = list entry id + party name), with expiry."""
         return self._t("holds.allowlist")
 
+    @property
+    def reference_errors(self) -> str:
+        """Refused reference updates, one event per worker that refused it."""
+        return self._t("reference.errors")
+
+    @property
+    def licence_draws(self) -> str:
+        """Internal: draw requests keyed by licence number, so draws on one licence are serial."""
+        return self._t("licence.draws")
+
+    @property
+    def rescreen(self) -> str:
+        """Internal: open orders to screen again after a rule pack or party list change."""
+        return self._t("orders.rescreen")
+
     def reference(self, kind: str) -> str:
         """Compacted reference topic for `kind` (rules, parties, party-master, products, licences)."""
         return self._t(f"reference.{kind}")

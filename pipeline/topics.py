@@ -55,6 +55,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
     # Reference data is read whole by every worker: one partition, latest value per key.
     specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)
+    specs.append(TopicSpec(names.reference_errors, 1))
+    # Internal stateful flow: draws re-keyed by licence number, re-screens keyed by order id.
+    specs.append(TopicSpec(names.licence_draws, flow))
+    specs.append(TopicSpec(names.rescreen, flow))
     return specs
 
 
