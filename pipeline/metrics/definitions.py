@@ -1,4 +1,4 @@
-"""Every Prometheus metric the worker exports, registered on an injected registry.
+"""Every Prometheus metric the screening processes export, registered on an injected registry.
 
 Names follow `screening_<thing>_<unit>` / `_total`. Every label takes its values from a bounded set;
 the observer (pipeline/metrics/observer.py) maps anything outside that set to `other`.
