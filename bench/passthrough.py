@@ -1,0 +1,79 @@
+"""The framework's ceiling: a faust agent that forwards each order's bytes unchanged.
+
+It is built with the same faust settings as the screening app (pipeline/app.py) and reads `orders`
+and writes `screening.decisions` under the run's topic prefix, so the load generator and the
+read-back are identical for both and the gap between them is the cost of screening alone.
+Run it as `python -m bench.passthrough` with the usual `SCREENING_*` environment.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import faust
+
+from pipeline.settings import Settings, load_settings
+
+
+def create_passthrough_app(settings: Settings) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
+        store=settings.store,
+        datadir=str(settings.data_dir / settings.app_id),
+        autodiscover=False,
+        web_host=settings.web_host,
+        web_bind=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.order_partitions,
+        topic_replication_factor=settings.replication_factor,
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+    )
+    orders = app.topic(
+        settings.topics.orders,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.order_partitions,
+    )
+    out = app.topic(settings.topics.decisions, key_serializer="raw", value_serializer="raw", partitions=None)
+
+    async def forward(stream: Any) -> None:
+        async for event in stream.events():
+            await out.send(key=event.key, value=event.value)
+
+    app.agent(orders, name=f"{settings.app_id}.forward")(forward)
+    assigned = {"done": False}
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(*_: Any, **__: Any) -> None:
+        assigned["done"] = True
+
+    @app.page("/ready")
+    async def ready(web: Any, _request: Any) -> Any:
+        status = 200 if assigned["done"] and not app.rebalancing else 503
+        return web.json({"ready": status == 200}, status=status)
+
+    return app
+
+
+def main() -> int:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    worker = faust.Worker(
+        create_passthrough_app(settings), loglevel=settings.log_level, quiet=True, redirect_stdouts=False
+    )
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

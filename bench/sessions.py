@@ -1,0 +1,128 @@
+"""One measurement session: fresh topics, N workers of one kind, saturation runs, then fixed loads.
+
+Workers start once per session and are warmed up (their group is assigned and a first batch of
+orders has been answered) before anything is timed, so start-up and rebalancing stay out of the
+figures. Each phase uses its own order-id prefix on the same topics.
+
+Saturation: a burst of orders is produced while the workers are idle; the producer finishes long
+before the workers do, so they run flat out. Throughput = orders / (last decision's broker
+timestamp - start of the burst). Latency at a fixed offered load: a paced producer stamps each
+order's event_time with its send time; latency = read-back time - send time.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bench.loadgen import Collector, Encode, Phase, burst, paced
+from bench.procstats import CpuMark, peak_rss_mb
+from bench.stats import latency_summary_ms
+from bench.workers import BenchWorker, WorkerKind
+from pipeline.settings import Settings
+from pipeline.topics import ensure_topics
+
+WARMUP_ORDERS = 500
+
+
+@dataclass(slots=True)
+class SessionResult:
+    kind: str
+    workers: int
+    saturation: list[dict[str, Any]] = field(default_factory=list)
+    latency: list[dict[str, Any]] = field(default_factory=list)
+    peak_rss_mb: list[float] = field(default_factory=list)
+
+
+class Session:
+    def __init__(self, kind: WorkerKind, workers: int, base: Settings, run_dir: Path, encode: Encode) -> None:
+        tag = f"bench-{kind.value}-{workers}w-{uuid.uuid4().hex[:6]}"
+        self.settings = replace(base, topic_prefix=f"{tag}.", app_id=tag)
+        self.kind = kind
+        self.encode = encode
+        self.run_dir = run_dir / tag
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.workers = [
+            BenchWorker(kind, self.settings, self.run_dir, f"worker{n + 1}") for n in range(workers)
+        ]
+        self.result = SessionResult(kind.value, workers)
+        self._phase = 0
+
+    def __enter__(self) -> Session:
+        ensure_topics(self.settings)
+        for worker in self.workers:
+            worker.start()
+        for worker in self.workers:
+            worker.wait_ready()
+        self._run_burst(WARMUP_ORDERS, timeout_s=180)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.result.peak_rss_mb = [round(peak_rss_mb(w.pid), 1) for w in self.workers if w.alive()]
+        for worker in self.workers:
+            worker.stop()
+
+    def _next_phase(self) -> Phase:
+        self._phase += 1
+        topics = self.settings.topics
+        prefix = f"{self.settings.app_id}-p{self._phase}-"
+        return Phase(self.settings.bootstrap_servers, topics.orders, topics.decisions, prefix)
+
+    def _cpu_marks(self) -> list[CpuMark]:
+        now = time.time()
+        return [CpuMark.take(w.pid, now) for w in self.workers]
+
+    def _run_burst(self, count: int, timeout_s: float) -> dict[str, Any]:
+        phase = self._next_phase()
+        with Collector(phase, count, timeout_s) as collector:
+            before = self._cpu_marks()
+            started = time.time()
+            produce_s = burst(phase, count, self.encode)
+            seen = collector.result()
+            after = self._cpu_marks()
+        decided = len(seen.produced_at_ms)
+        last_s = max(seen.produced_at_ms.values()) / 1000 if decided else started
+        busy_s = max(last_s - started, 1e-3)
+        return {
+            "orders": count,
+            "decided": decided,
+            "seconds": round(busy_s, 3),
+            "orders_per_s": round(decided / busy_s, 1),
+            "produce_seconds": round(produce_s, 3),
+            "cpu_cores_per_worker": [round(b.cores_since(a), 3) for b, a in zip(before, after, strict=True)],
+            "routes": dict(sorted(seen.routes.items())),
+        }
+
+    def saturation(self, count: int, repeats: int) -> list[dict[str, Any]]:
+        runs = [self._run_burst(count, timeout_s=600) for _ in range(repeats)]
+        self.result.saturation.extend(runs)
+        return runs
+
+    def fixed_load(self, rate_per_s: float, seconds: float) -> dict[str, Any]:
+        phase = self._next_phase()
+        expected = int(rate_per_s * seconds)
+        with Collector(phase, expected, timeout_s=seconds + 60) as collector:
+            before = self._cpu_marks()
+            sent_at = paced(phase, rate_per_s, seconds, self.encode)
+            seen = collector.result()
+            after = self._cpu_marks()
+        latencies = [seen.received_at[key] - sent for key, sent in sent_at.items() if key in seen.received_at]
+        published = [
+            seen.produced_at_ms[key] / 1000 - sent
+            for key, sent in sent_at.items()
+            if key in seen.produced_at_ms
+        ]
+        point = {
+            "offered_per_s": rate_per_s,
+            "seconds": seconds,
+            "sent": len(sent_at),
+            "decided": len(latencies),
+            "read_back": latency_summary_ms(latencies),
+            "published": latency_summary_ms(published),
+            "cpu_cores_per_worker": [round(b.cores_since(a), 3) for b, a in zip(before, after, strict=True)],
+        }
+        self.result.latency.append(point)
+        return point
