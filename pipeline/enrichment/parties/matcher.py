@@ -15,12 +15,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from pipeline.enrichment.parties.index import IndexedName, NameIndex
+from pipeline.enrichment.parties.index import NameIndex
 from pipeline.enrichment.parties.model import ListEntry
 
 MISSING_LIST_WEIGHT = 1.5
 EXTRA_QUERY_WEIGHT = 0.3
 TYPO_SIMILARITY = 0.88
+# A name whose matched tokens cover less than this share of its weight cannot score 0.75: skip it early.
+MIN_COVERED_SHARE = 0.5
 COUNTRY_AGREES_BONUS = 0.2  # share of the remaining distance to 1.0
 COUNTRY_DISAGREES_PENALTY = 0.08
 
@@ -64,11 +66,12 @@ class Matcher:
         self._cached.cache_clear()  # type: ignore[attr-defined]
 
     def _token_hits(self, tokens: tuple[str, ...]) -> list[_TokenHit]:
+        """Exact or typo matches of the query tokens, one (the best) per list token."""
         index = self.index
-        hits: list[_TokenHit] = []
+        best: dict[str, _TokenHit] = {}
         for token in tokens:
             if token in index.postings:
-                hits.append(_TokenHit(token, token, 1.0))
+                best[token] = _TokenHit(token, token, 1.0)
                 continue
             for neighbour in index.typo_neighbours(token):
                 # Jaro-Winkler favours shared prefixes; Levenshtein catches early slips ("iternational").
@@ -76,9 +79,10 @@ class Matcher:
                     JaroWinkler.normalized_similarity(token, neighbour),
                     Levenshtein.normalized_similarity(token, neighbour),
                 )
-                if similarity >= TYPO_SIMILARITY:
-                    hits.append(_TokenHit(token, neighbour, similarity))
-        return hits
+                current = best.get(neighbour)
+                if similarity >= TYPO_SIMILARITY and (current is None or similarity > current.similarity):
+                    best[neighbour] = _TokenHit(token, neighbour, similarity)
+        return list(best.values())
 
     def _match_tokens(self, tokens: tuple[str, ...], country: str | None) -> tuple[NameMatch, ...]:
         index = self.index
@@ -86,45 +90,54 @@ class Matcher:
         if not hits:
             return ()
         rare = [h for h in hits if len(index.postings[h.list_token]) <= index.common_cutoff]
-        usable = rare or hits
-        # name id -> list token -> best hit on it
-        candidates: dict[int, dict[str, _TokenHit]] = {}
-        for hit in usable:
+        # Candidates must share a rare token when the query has one; common tokens still score.
+        retrieval, common = (rare, [h for h in hits if h not in rare]) if rare else (hits, [])
+        # name id -> [matched weight, covered full weight, matched query weight]
+        sums: dict[int, list[float]] = {}
+        for hit in retrieval:
+            gains = self._gains(hit)
             for name_id in index.postings[hit.list_token]:
-                found = candidates.setdefault(name_id, {})
-                best = found.get(hit.list_token)
-                if best is None or hit.similarity > best.similarity:
-                    found[hit.list_token] = hit
+                found = sums.get(name_id)
+                if found is None:
+                    sums[name_id] = list(gains)
+                else:
+                    found[0] += gains[0]
+                    found[1] += gains[1]
+                    found[2] += gains[2]
         query_weight = sum(index.query_weight(t) for t in tokens)
         best_by_entry: dict[int, NameMatch] = {}
-        for name_id, matched in candidates.items():
+        for name_id, found in sums.items():
             name = index.names[name_id]
-            for hit in hits:
-                if hit not in rare and hit.list_token in name.weights and hit.list_token not in matched:
-                    matched[hit.list_token] = hit
-            score = self._score(name, matched, query_weight)
+            for hit in common:
+                if hit.list_token in name.full_weights:
+                    gains = self._gains(hit)
+                    found[0] += gains[0]
+                    found[1] += gains[1]
+                    found[2] += gains[2]
+            matched, covered, query_matched = found
+            if covered < MIN_COVERED_SHARE * name.total_full_weight:
+                continue  # cannot reach the potential threshold whatever the rest
+            missing = max(name.total_full_weight - covered, 0.0)
+            extra = max(query_weight - query_matched, 0.0)
+            score = matched / (matched + MISSING_LIST_WEIGHT * missing + EXTRA_QUERY_WEIGHT * extra)
             entry = index.entries[name.entry_index]
             score = _country_adjusted(score, country, entry.country)
             if score < self.potential_threshold:
                 continue
             current = best_by_entry.get(name.entry_index)
             if current is None or score > current.score:
-                best_by_entry[name.entry_index] = NameMatch(
-                    entry, round(score, 4), name.text, _explain(name.text, matched, country, entry.country)
-                )
+                on_name = [h for h in hits if h.list_token in name.full_weights]
+                explanation = _explain(name.text, on_name, country, entry.country)
+                best_by_entry[name.entry_index] = NameMatch(entry, round(score, 4), name.text, explanation)
         return tuple(sorted(best_by_entry.values(), key=lambda m: (-m.score, m.entry.entry_id)))
 
-    def _score(self, name: IndexedName, matched: dict[str, _TokenHit], query_weight: float) -> float:
-        list_matched = sum(name.weights[t] * h.similarity for t, h in matched.items())
-        list_covered = sum(name.full_weights[t] * h.similarity for t, h in matched.items())
-        query_tokens: dict[str, float] = {}
-        for hit in matched.values():
-            query_tokens[hit.query_token] = max(query_tokens.get(hit.query_token, 0.0), hit.similarity)
-        query_matched = sum(self.index.query_weight(t) * s for t, s in query_tokens.items())
-        missing = max(name.total_full_weight - list_covered, 0.0)
-        extra = max(query_weight - query_matched, 0.0)
-        denominator = list_matched + MISSING_LIST_WEIGHT * missing + EXTRA_QUERY_WEIGHT * extra
-        return list_matched / denominator if denominator > 0 else 0.0
+    def _gains(self, hit: _TokenHit) -> tuple[float, float, float]:
+        index = self.index
+        return (
+            index.weight[hit.list_token] * hit.similarity,
+            index.full_weight[hit.list_token] * hit.similarity,
+            index.query_weight(hit.query_token) * hit.similarity,
+        )
 
 
 def _country_adjusted(score: float, party_country: str | None, listed_country: str | None) -> float:
@@ -136,10 +149,10 @@ def _country_adjusted(score: float, party_country: str | None, listed_country: s
 
 
 def _explain(
-    listed: str, matched: dict[str, _TokenHit], party_country: str | None, listed_country: str | None
+    listed: str, matched: list[_TokenHit], party_country: str | None, listed_country: str | None
 ) -> str:
     parts = []
-    for hit in matched.values():
+    for hit in matched:
         if hit.similarity >= 1.0:
             parts.append(hit.list_token)
         else:

@@ -90,6 +90,8 @@ class Normaliser:
             self.fold(k): v.split()
             for k, v in sorted(vocabulary.katakana_words.items(), key=lambda i: -len(i[0]))
         }
+        self._han_words_re = _alternation(self._han_words)
+        self._katakana_re = _alternation(self._katakana)
 
     def fold(self, name: str) -> str:
         """Width, case and Han character forms folded; punctuation still present."""
@@ -129,28 +131,24 @@ class Normaliser:
 
     def _kana_tokens(self, run: str) -> list[str]:
         """Known katakana words in English; short leftovers romanised (スバル = subaru), long ones bigrams."""
-        return self._segment(run, self._katakana, self._kana_rest)
+        return self._segment(run, self._katakana_re, self._katakana, self._kana_rest)
 
     def _segment(
-        self, run: str, words: dict[str, list[str]], rest_tokens: Callable[[str], list[str]]
+        self,
+        run: str,
+        words: re.Pattern[str] | None,
+        spelling: dict[str, list[str]],
+        rest: Callable[[str], list[str]],
     ) -> list[str]:
-        """Greedy longest-first cut of `run` into known words (as Latin tokens) and leftover stretches."""
+        """Cut `run` into known words (as their Latin tokens) and leftover stretches (`rest`)."""
+        if words is None:
+            return rest(run)
         tokens: list[str] = []
-        rest = ""
-        position = 0
-        while position < len(run):
-            word = next((w for w in words if run.startswith(w, position)), None)
-            if word is None:
-                rest += run[position]
-                position += 1
+        for number, piece in enumerate(words.split(run)):
+            if not piece:
                 continue
-            if rest:
-                tokens.extend(rest_tokens(rest))
-            rest = ""
-            tokens.extend(self._latin_tokens(words[word]))
-            position += len(word)
-        if rest:
-            tokens.extend(rest_tokens(rest))
+            # split() with one capturing group alternates leftover, word, leftover, ...
+            tokens.extend(self._latin_tokens(spelling[piece]) if number % 2 else rest(piece))
         return tokens
 
     @staticmethod
@@ -164,8 +162,15 @@ class Normaliser:
         parts = [p for p in stripped if p]
         tokens: list[str] = []
         for part in parts:
-            tokens.extend(self._segment(part, self._han_words, _bigrams))
+            tokens.extend(self._segment(part, self._han_words_re, self._han_words, _bigrams))
         return tokens
+
+
+def _alternation(words: dict[str, list[str]]) -> re.Pattern[str] | None:
+    """One capturing group of the words, longest first, so split() keeps them."""
+    if not words:
+        return None
+    return re.compile("(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")")
 
 
 def _bigrams(run: str) -> list[str]:
