@@ -84,6 +84,30 @@ class CompiledRule:
 
 
 RuleStatus = tuple[RuleState, CompiledSuspension | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMatch:
+    """A rule whose item selectors cover a line: how (code, hs, tech, content) and what matched."""
+
+    rule: CompiledRule
+    how: str
+    matched: str
+    # The match makes the line a dual-use item when the rule is in force (reference-only codes do not).
+    confers_dual_use: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LineMatches:
+    matches: tuple[ItemMatch, ...]
+    # Some item-specific rule lists the line's item: residual (umbrella) rules stay out of it.
+    named: bool
+    rule_indexes: frozenset[int]
+
+
+# A line's classification: control codes, customs code, tech entry, origin, Chinese rare-earth share.
+LineKey = tuple[tuple[str, ...], str | None, str | None, str | None, float | None]
+_MATCH_CACHE_LINES = 65536
 RuleIndex = MappingProxyType[str, tuple[CompiledRule, ...]]
 
 
@@ -107,6 +131,16 @@ class CompiledPack:
     model: RulePack
     # Rule states by date, filled on demand: orders in a stream share few dates.
     _states: dict[date, tuple[RuleStatus, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # Item matches by line classification, filled on demand: orders repeat a finite catalogue.
+    _matches: dict[LineKey, LineMatches] = field(default_factory=dict, repr=False, compare=False)
+
+    def cached_matches(self, key: LineKey) -> LineMatches | None:
+        return self._matches.get(key)
+
+    def remember_matches(self, key: LineKey, matches: LineMatches) -> None:
+        if len(self._matches) >= _MATCH_CACHE_LINES:
+            self._matches.clear()
+        self._matches[key] = matches
 
     def states_on(self, as_of: date) -> tuple[RuleStatus, ...]:
         """Every rule's state on `as_of`, indexed by `CompiledRule.index`."""

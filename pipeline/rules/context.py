@@ -68,12 +68,11 @@ class OrderContext:
             return UNCONDITIONAL
         if rule.party_programs and not self.hits:
             return None
-        try:
-            return self._cache[rule.index]
-        except KeyError:
-            result = self._evaluate(rule)
-            self._cache[rule.index] = result
-            return result
+        index = rule.index
+        if index in self._cache:
+            return self._cache[index]
+        result = self._cache[index] = self._evaluate(rule)
+        return result
 
     def _evaluate(self, rule: CompiledRule) -> ConditionResult | None:
         evidence: list[tuple[str, str]] = []

@@ -11,8 +11,16 @@ from datetime import date
 from functools import lru_cache
 
 from pipeline.enrichment.enriched import EnrichedOrder, LineFacts
-from pipeline.rules.compiled import CompiledPack, CompiledRule, CompiledSuspension, RuleStatus
-from pipeline.rules.context import ConditionResult, OrderContext
+from pipeline.rules.compiled import (
+    CompiledPack,
+    CompiledRule,
+    CompiledSuspension,
+    ItemMatch,
+    LineKey,
+    LineMatches,
+    RuleStatus,
+)
+from pipeline.rules.context import UNCONDITIONAL, ConditionResult, OrderContext
 from pipeline.rules.findings import (
     MISSING_END_USE,
     REFERENCE_DATA_GAP,
@@ -40,6 +48,36 @@ BY_CODE = "code"
 BY_HS = "hs"
 BY_TECH = "tech"
 BY_CONTENT = "content"
+
+
+def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
+    """The rules whose item selectors cover the line, in pack order; memoised per classification."""
+    key: LineKey = (
+        line.control_codes,
+        line.hs_code,
+        line.tech_entry,
+        line.origin_country,
+        line.cn_rare_earth_share,
+    )
+    cached = pack.cached_matches(key)
+    if cached is not None:
+        return cached
+    found = _item_matches(pack, line)
+    matches = tuple(
+        ItemMatch(rule, how, matched, rule.lists_dual_use and not (how == BY_HS and rule.hs_reference_only))
+        for rule, (how, matched) in sorted(found.items(), key=_match_order)
+    )
+    result = LineMatches(
+        matches,
+        named=any(rule.lists_dual_use for rule in found),
+        rule_indexes=frozenset(rule.index for rule in found),
+    )
+    pack.remember_matches(key, result)
+    return result
+
+
+def _match_order(item: tuple[CompiledRule, tuple[str, str]]) -> int:
+    return item[0].index
 
 
 def _item_matches(pack: CompiledPack, line: LineFacts) -> dict[CompiledRule, tuple[str, str]]:
@@ -181,12 +219,12 @@ def _live(rule: CompiledRule, ctx: OrderContext, states: tuple[RuleStatus, ...])
     return None if cond is None else (suspension, cond)
 
 
-def _rule_order(rule: CompiledRule) -> int:
-    return rule.index
-
-
 def _context_order(item: tuple[CompiledRule, Live]) -> int:
     return item[0].index
+
+
+def _finding_order(finding: Finding) -> int:
+    return finding.rule_index
 
 
 def _line_findings(
@@ -200,23 +238,29 @@ def _line_findings(
 ) -> list[Finding]:
     out: list[Finding] = []
     dual_use = bool(line.control_codes)
-    named = False
-    matches = _item_matches(pack, line)
-    for rule in sorted(matches, key=_rule_order) if len(matches) > 1 else matches:
-        match = matches[rule]
-        live = _live(rule, ctx, states)
-        if live is not None:
-            out.append(_emit(rule=rule, live=live, line=line, match=match, ctx=ctx, as_of=as_of))
-        if rule.lists_dual_use:
-            named = True
-            if not (match[0] == BY_HS and rule.hs_reference_only) and states[rule.index][0] == "active":
-                dual_use = True
+    found = line_matches(pack, line)
+    for item in found.matches:
+        rule = item.rule
+        state, suspension = states[rule.index]
+        if state == "inactive":
+            continue
+        if item.confers_dual_use and suspension is None:
+            dual_use = True
+        cond = ctx.conditions(rule) if rule.has_order_conditions else UNCONDITIONAL
+        if cond is not None:
+            match = (item.how, item.matched)
+            out.append(
+                _emit(rule=rule, live=(suspension, cond), line=line, match=match, ctx=ctx, as_of=as_of)
+            )
+    item_findings = len(out)
     for rule, live in context_rules:
-        if (rule.residual and named) or rule in matches:
+        if (rule.residual and found.named) or rule.index in found.rule_indexes:
             continue
         if rule.any_item or dual_use:
             what = (BY_CODE, "dual-use item" if dual_use else "any item")
             out.append(_emit(rule=rule, live=live, line=line, match=what, ctx=ctx, as_of=as_of))
+    if item_findings and len(out) > item_findings:
+        out.sort(key=_finding_order)
     if not line.classified:
         out.append(
             Finding(
@@ -231,8 +275,7 @@ def _line_findings(
                 (("description", line.description[:200]),),
             )
         )
-    controlled = dual_use or any(f.outcome in _CONTROLLING for f in out)
-    if controlled and not ctx.end_use_declared:
+    if not ctx.end_use_declared and (dual_use or any(f.outcome in _CONTROLLING for f in out)):
         out.append(
             Finding(
                 MISSING_END_USE,
@@ -246,7 +289,6 @@ def _line_findings(
                 (("control_codes", ",".join(line.control_codes)),),
             )
         )
-    out.sort(key=lambda f: f.rule_index)
     return out
 
 
