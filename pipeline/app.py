@@ -6,29 +6,41 @@ Orders are consumed as raw bytes (faust never decodes them: a codec error would 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import faust
 
-from pipeline.screening import Screener, build_screener
+from pipeline.rescreen.stateful import register_stateful
+from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.worker.observer import WorkerObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
 
-OUTPUT_TOPIC_ATTRIBUTES = ("orders_invalid", "hold", "license", "release", "decisions", "alerts_blocked")
+OUTPUT_TOPIC_ATTRIBUTES = (
+    "orders_invalid",
+    "hold",
+    "license",
+    "release",
+    "decisions",
+    "alerts_blocked",
+    "licence_draws",
+)
 
 
 class _Readiness:
     """Ready once the consumer group has assigned partitions and no rebalance is under way."""
 
-    def __init__(self, app: faust.App) -> None:
+    def __init__(self, app: faust.App, reference_ready: Callable[[], bool]) -> None:
         self._app = app
+        self._reference_ready = reference_ready
         self.assigned = False
 
     def ready(self) -> bool:
-        return self.assigned and not self._app.rebalancing
+        # Without a rule pack and a party list the worker holds everything: not ready for traffic.
+        return self.assigned and not self._app.rebalancing and self._reference_ready()
 
 
 def create_app(
@@ -53,9 +65,10 @@ def create_app(
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
     )
-    processor = RecordProcessor(settings, screener or build_screener(settings), observer)
+    stateful = register_stateful(app, settings)
+    processor = RecordProcessor(settings, screener or stateful.screener, observer, stateful.finish)
     _register_agent(app, settings, processor)
-    _register_pages(app)
+    _register_pages(app, stateful.ready)
     return app
 
 
@@ -87,8 +100,8 @@ def _register_agent(app: faust.App, settings: Settings, processor: RecordProcess
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
 
 
-def _register_pages(app: faust.App) -> None:
-    readiness = _Readiness(app)
+def _register_pages(app: faust.App, reference_ready: Callable[[], bool]) -> None:
+    readiness = _Readiness(app, reference_ready)
 
     @app.on_partitions_assigned.connect
     async def _assigned(*_: Any, **__: Any) -> None:

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.console_commands",
     "pipeline.reliability_commands",
     "pipeline.rules_commands",
+    "pipeline.reference_commands",
 )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.enrichment.enrich import line_facts
 from pipeline.enrichment.products import ProductMaster
 from pipeline.licences.coverage import LicensableLine, plan_cover
+from pipeline.licences.ledger import DrawLine
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.licence import Licence
 from schemas.order import OrderEvent
@@ -30,6 +31,9 @@ class DrawItem(BaseModel):
     item_id: str
     quantity: float
     value: float
+
+    def as_draw(self) -> DrawLine:
+        return DrawLine(self.line_id, self.item_id, self.quantity, self.value)
 
 
 class DrawRequest(BaseModel):

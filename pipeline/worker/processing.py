@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pipeline.intake import InvalidReason, Rejection, parse_order
@@ -23,6 +24,9 @@ from schemas.order import OrderEvent
 log = logging.getLogger(__name__)
 
 SCREENING_FAILED_RULE = "pipeline.screening-error"
+
+# Stateful last step (revisions, licence draws): may replace a screened order's messages.
+Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound]], list[Outbound]]
 
 
 def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRecord:
@@ -63,11 +67,16 @@ def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
 
 class RecordProcessor:
     def __init__(
-        self, settings: Settings, screener: Screener, observer: WorkerObserver | None = None
+        self,
+        settings: Settings,
+        screener: Screener,
+        observer: WorkerObserver | None = None,
+        finisher: Finisher | None = None,
     ) -> None:
         self._settings = settings
         self._screener = screener
         self._observer: WorkerObserver = observer or NullObserver()
+        self._finisher = finisher
 
     def process(self, source: SourceRecord) -> list[Outbound]:
         started = time.perf_counter()
@@ -84,6 +93,8 @@ class RecordProcessor:
                 }
             )
             messages = decision_messages(self._settings, parsed, record)
+            if self._finisher is not None:
+                messages = self._finisher(parsed, record, messages)
             self._observer.decided(record, time.perf_counter() - started)
         except Exception as exc:  # one bad record must not stop the worker
             log.exception("processing failed at %s[%d]@%d", source.topic, source.partition, source.offset)

@@ -1,0 +1,106 @@
+"""The licence agent: applies draw requests to the balance of their licence, then decides the order.
+
+Draw requests are keyed by licence number, so all draws on one licence meet in one partition and
+are applied one at a time by whichever worker owns it. Each licence's ledger lives in a table backed
+by a compacted changelog, so it survives restarts and moves with its partition on rebalance.
+
+Crash safety: faust commits the request's offset only after the agent has handled it. If a worker
+dies after the ledger was written but before the decision went out, the request is delivered again;
+the ledger knows that order revision and changes nothing, and the recorded outcome is published
+again with the same decision id. A draw is therefore applied exactly once; a decision at least once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from pipeline.licences.ledger import LicenceLedger
+from pipeline.licences.outcome import final_decision
+from pipeline.licences.requests import DrawRequest
+from pipeline.reference.store import ReferenceStore
+from pipeline.settings import Settings
+from pipeline.worker.outputs import Outbound, decision_messages
+
+log = logging.getLogger(__name__)
+
+
+class LicenceDesk:
+    """Broker-free core of the agent: one request in, the messages to publish out."""
+
+    def __init__(self, settings: Settings, store: ReferenceStore, table: Any) -> None:
+        self._settings = settings
+        self._store = store
+        self._table = table
+
+    def ledger(self, licence_number: str) -> LicenceLedger:
+        raw = self._table.get(licence_number.encode())
+        return LicenceLedger.from_json(json.loads(raw) if raw else None)
+
+    def handle(self, raw: bytes) -> list[Outbound]:
+        try:
+            request = DrawRequest.model_validate_json(raw)
+        except ValidationError:
+            log.exception("unreadable draw request dropped")
+            return []
+        snapshot = self._store.current
+        licence = snapshot.licences.get(request.licence_number)
+        ledger = self.ledger(request.licence_number)
+        lines = [line.as_draw() for line in request.lines]
+        outcome = ledger.apply(
+            licence, request.order_id, request.revision, lines, cancelled=request.cancelled
+        )
+        if outcome.stale:
+            return []
+        if not outcome.replayed:
+            self._table[request.licence_number.encode()] = json.dumps(ledger.to_json()).encode()
+        decision = final_decision(request, outcome, snapshot.versions.get("licences"))
+        if decision is None or request.order is None:
+            return []
+        return decision_messages(self._settings, request.order, decision)
+
+
+def register(app: faust.App, settings: Settings, store: ReferenceStore) -> Callable[[DrawRequest], Outbound]:
+    """Add the ledger table and the draw agent; return how the order worker addresses a request."""
+    names = settings.topics
+    draws = app.topic(
+        names.licence_draws,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.order_partitions,
+    )
+    table = app.Table(
+        f"{settings.app_id}.licence-ledger",
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.order_partitions,
+    )
+    desk = LicenceDesk(settings, store, table)
+    outputs: dict[str, Any] = {}
+
+    async def apply_draws(stream: Any) -> None:
+        async for event in stream.events():
+            for outbound in desk.handle(event.value):
+                topic = outputs.get(outbound.topic)
+                if topic is None:
+                    topic = outputs[outbound.topic] = app.topic(
+                        outbound.topic, key_serializer="raw", value_serializer="raw", partitions=None
+                    )
+                await topic.send(key=outbound.key, value=outbound.value)
+
+    app.agent(draws, name=f"{settings.app_id}.licence-draws")(apply_draws)
+
+    def address(request: DrawRequest) -> Outbound:
+        return Outbound(
+            names.licence_draws, request.licence_number.encode(), request.model_dump_json().encode()
+        )
+
+    return address

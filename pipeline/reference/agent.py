@@ -1,0 +1,127 @@
+"""Every worker reads every reference topic whole, outside the consumer group, and keeps it current.
+
+Reference topics have one partition and are compacted, so a worker starting later reads the latest
+version of each data set. The first read (up to the end offsets at start) is applied in one rebuild;
+then each update is offered as it arrives. A refused update is published to `reference.errors` and
+the version in force stays. After a rule pack or party list change, `on_change` is awaited so open
+orders can be screened again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from pipeline.reference.store import Applied, ReferenceStore, Refused, Unchanged
+from pipeline.settings import Settings
+from pipeline.topics import REFERENCE_KINDS
+from schemas.reference import ReferenceEnvelope, ReferenceKind, ReferenceRefusal
+
+log = logging.getLogger(__name__)
+
+RESCREEN_KINDS = frozenset({ReferenceKind.RULES, ReferenceKind.PARTIES})
+Offered = Applied | Unchanged | Refused
+
+
+class ReferenceWatcher:
+    """Reads the reference topics into the store; `loaded` is set once the first read is applied."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ReferenceStore,
+        publish_refusal: Callable[[ReferenceRefusal], Awaitable[Any]],
+        on_change: Callable[[ReferenceKind], Awaitable[Any]] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._publish_refusal = publish_refusal
+        self._on_change = on_change
+        self.loaded = asyncio.Event()
+        self.worker_name = f"{socket.gethostname()}:{settings.web_port}"
+
+    async def run(self) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        names = [self._settings.topics.reference(kind) for kind in REFERENCE_KINDS]
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_partition_fetch_bytes=2 * 1024 * 1024,
+        )
+        await consumer.start()
+        try:
+            partitions = [TopicPartition(name, 0) for name in names]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            await self._initial_load(consumer, partitions)
+            while True:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        envelope = await self._decode(record.value)
+                        if envelope is not None:
+                            await self._report(await self._offer([envelope]), initial=False)
+        finally:
+            await consumer.stop()
+
+    async def _initial_load(self, consumer: Any, partitions: list[Any]) -> None:
+        ends = await consumer.end_offsets(partitions)
+        pending = {tp for tp, end in ends.items() if end > 0}
+        found: list[ReferenceEnvelope] = []
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=500)
+            for tp, records in batch.items():
+                for record in records:
+                    envelope = await self._decode(record.value)
+                    if envelope is not None:
+                        found.append(envelope)
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    pending.discard(tp)
+        if found:
+            await self._report(await self._offer(found), initial=True)
+        self.loaded.set()
+
+    async def _offer(self, envelopes: list[ReferenceEnvelope]) -> list[Offered]:
+        # Building a snapshot parses and indexes whole files: keep it off the event loop.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self._store.offer_all, envelopes)
+
+    async def _decode(self, value: bytes | None) -> ReferenceEnvelope | None:
+        if value is None:
+            return None
+        try:
+            return ReferenceEnvelope.model_validate_json(value)
+        except ValidationError as exc:
+            await self._refuse("unknown", "unreadable envelope", str(exc)[:2000])
+            return None
+
+    async def _refuse(self, kind: str, version: str, reason: str, kept: str | None = None) -> None:
+        log.warning("reference %s %s refused: %s", kind, version, reason)
+        await self._publish_refusal(
+            ReferenceRefusal(
+                kind=kind,
+                refused_version=version,
+                kept_version=kept,
+                reason=reason,
+                worker=self.worker_name,
+                at=datetime.now(UTC),
+            )
+        )
+
+    async def _report(self, results: list[Offered], *, initial: bool) -> None:
+        for result in results:
+            if isinstance(result, Refused):
+                await self._refuse(result.kind.value, result.version, result.reason, result.kept_version)
+            elif isinstance(result, Applied):
+                log.info("reference %s now %s (was %s)", result.kind, result.version, result.previous_version)
+                if not initial and result.kind in RESCREEN_KINDS and self._on_change is not None:
+                    await self._on_change(result.kind)

@@ -1,0 +1,101 @@
+"""Delta re-screening: after a rule pack or party list change, open orders are screened again.
+
+Open orders (held, licence-pending, released and not yet shipped) are in the order-state table.
+When reference data changes, every worker sends the open orders it holds to `orders.rescreen`
+(keyed by order id, so each lands in the partition that owns its state); the agent screens each
+against the new snapshot and publishes a follow-up decision only where the route changes. A
+follow-up names the decision it supersedes; a re-screen that turns an order into a hold returns its
+licence draw. Duplicate triggers are harmless: the second finds the route already changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from pipeline.decisions.revisions import Current, accept_decision
+from pipeline.reference.store import LiveScreener
+from pipeline.rescreen.tracking import OrderState, OrderTracker, cancel_request
+from pipeline.settings import Settings
+from pipeline.worker.outputs import Outbound, decision_messages
+from schemas.decision import DecisionRecord, Route
+from schemas.order import OrderEvent
+
+log = logging.getLogger(__name__)
+
+
+class Rescreener:
+    def __init__(
+        self, settings: Settings, tracker: OrderTracker, screener: LiveScreener, states: Any
+    ) -> None:
+        self._settings = settings
+        self._tracker = tracker
+        self._screener = screener
+        self._states = states
+        self.changed = 0
+
+    def open_order_keys(self) -> list[bytes]:
+        """Orders this worker holds state for that are still open."""
+        found = []
+        for key, raw in list(self._states.items()):
+            state = OrderState.decode(raw)
+            if state is not None and state.open:
+                found.append(key)
+        return found
+
+    def handle(self, order_id: str) -> list[Outbound]:
+        state = self._tracker.state(order_id)
+        if state is None or not state.open or state.order is None:
+            return []
+        order = OrderEvent.model_validate(state.order)
+        record = self._screener.screen(order)
+        if record.route.value == state.route:
+            return []
+        current = self._tracker.current(order_id)
+        previous = current.decision if current is not None and current.revision == order.revision else None
+        if previous is not None and previous.route is Route.RELEASE and record.route is Route.LICENSE:
+            # A licence-covered order still needs its licence: the draw it holds still stands.
+            return []
+        self.changed += 1
+        supersedes = previous.decision_id if previous is not None else None
+        record = record.model_copy(
+            update={
+                "supersedes": supersedes,
+                "decision_id": str(
+                    uuid.uuid5(uuid.NAMESPACE_URL, f"rescreen/{supersedes}/{record.versions}")
+                ),
+            }
+        )
+        out, licence = self._tracker.route(order, record, decision_messages(self._settings, order, record))
+        if state.licence and state.licence != licence:
+            out = [self._tracker.address(cancel_request(state.licence, order_id, order.revision)), *out]
+        self._states[order_id.encode()] = OrderState(
+            state.revision, state.status, record.route.value, licence, state.order
+        ).encode()
+        return out
+
+
+class CurrentDecisions:
+    """Keeps the current decision per order from `screening.decisions` (revision rules)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def handle(self, raw: bytes) -> None:
+        try:
+            record = DecisionRecord.model_validate_json(raw)
+        except ValueError:
+            log.warning("unreadable decision on the decisions topic ignored")
+            return
+        key = record.order_id.encode()
+        stored = self._table.get(key)
+        current = Current.from_json(json.loads(stored)) if stored else None
+        _, kept = accept_decision(current, record)
+        if kept is not None:
+            self._table[key] = json.dumps(kept.to_json()).encode()
+
+    def lookup(self, order_id: str) -> Current | None:
+        stored = self._table.get(order_id.encode())
+        return Current.from_json(json.loads(stored)) if stored else None

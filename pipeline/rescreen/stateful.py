@@ -1,0 +1,125 @@
+"""Wires the stateful parts into the faust app: reference data, licence draws, order state,
+current decisions and re-screening. The app factory calls `register_stateful` once and hands the
+returned screener and finisher to the orders agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from pipeline.licences import agent as licence_agent
+from pipeline.reference.agent import ReferenceWatcher
+from pipeline.reference.store import LiveScreener, ReferenceStore
+from pipeline.rescreen.agent import CurrentDecisions, Rescreener
+from pipeline.rescreen.tracking import OrderTracker
+from pipeline.settings import Settings
+from pipeline.worker.outputs import Outbound
+from schemas.decision import DecisionRecord
+from schemas.order import OrderEvent
+from schemas.reference import ReferenceKind, ReferenceRefusal
+
+Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound]], list[Outbound]]
+
+
+@dataclass(frozen=True, slots=True)
+class StatefulHooks:
+    screener: LiveScreener
+    finish: Finisher
+    ready: Callable[[], bool]
+    store: ReferenceStore
+
+
+def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=partitions,
+    )
+
+
+def _order_table(app: faust.App, settings: Settings, name: str) -> Any:
+    return app.Table(
+        f"{settings.app_id}.{name}",
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.order_partitions,
+    )
+
+
+def register_stateful(app: faust.App, settings: Settings) -> StatefulHooks:
+    names = settings.topics
+    store = ReferenceStore(settings)
+    screener = LiveScreener(store)
+    address = licence_agent.register(app, settings, store)
+    states = _order_table(app, settings, "order-state")
+    current_table = _order_table(app, settings, "current-decisions")
+    tracker = OrderTracker(settings, store, states, current_table, address)
+    rescreener = Rescreener(settings, tracker, screener, states)
+    current = CurrentDecisions(current_table)
+    rescreen_topic = _raw_topic(app, names.rescreen, settings.order_partitions)
+    errors_topic = _raw_topic(app, names.reference_errors)
+    outputs: dict[str, Any] = {}
+
+    async def send_all(messages: list[Outbound]) -> None:
+        for outbound in messages:
+            topic = outputs.get(outbound.topic)
+            if topic is None:
+                topic = outputs[outbound.topic] = _raw_topic(app, outbound.topic)
+            await topic.send(key=outbound.key, value=outbound.value)
+
+    async def rescreen_orders(stream: Any) -> None:
+        async for event in stream.events():
+            await send_all(rescreener.handle(event.key.decode()))
+
+    async def track_decisions(stream: Any) -> None:
+        async for event in stream.events():
+            current.handle(event.value)
+
+    app.agent(rescreen_topic, name=f"{settings.app_id}.rescreen")(rescreen_orders)
+    app.agent(_raw_topic(app, names.decisions, settings.order_partitions), name=f"{settings.app_id}.current")(
+        track_decisions
+    )
+
+    async def publish_refusal(refusal: ReferenceRefusal) -> None:
+        await errors_topic.send(key=refusal.kind.encode(), value=refusal.model_dump_json().encode())
+
+    async def trigger_rescreen(kind: ReferenceKind) -> None:
+        for key in rescreener.open_order_keys():
+            await rescreen_topic.send(key=key, value=kind.value.encode())
+
+    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen)
+    app.task(watcher.run)
+
+    @app.page("/reference")
+    async def reference_status(web: Any, _request: Any) -> Any:
+        snapshot = store.current
+        return web.json(
+            {
+                "ready": snapshot.ready and watcher.loaded.is_set(),
+                "missing": sorted(snapshot.missing),
+                "versions": dict(snapshot.versions),
+            }
+        )
+
+    @app.page("/decisions/{order_id}")
+    @app.table_route(table=current_table, match_info="order_id")
+    async def decision_lookup(web: Any, _request: Any, order_id: str) -> Any:
+        found = current.lookup(order_id)
+        if found is None:
+            return web.json({"order_id": order_id, "found": False}, status=404)
+        return web.json({"order_id": order_id, "found": True, **found.to_json()})
+
+    return StatefulHooks(
+        screener=screener,
+        finish=tracker.finish,
+        ready=lambda: store.current.ready and watcher.loaded.is_set(),
+        store=store,
+    )
