@@ -89,22 +89,10 @@ class Matcher:
         hits = self._token_hits(tokens)
         if not hits:
             return ()
-        rare = [h for h in hits if len(index.postings[h.list_token]) <= index.common_cutoff]
-        # Candidates must share a rare token when the query has one; common tokens still score.
-        retrieval, common = (rare, [h for h in hits if h not in rare]) if rare else (hits, [])
-        # name id -> [matched weight, covered full weight, matched query weight]
-        sums: dict[int, list[float]] = {}
-        for hit in retrieval:
-            gains = self._gains(hit)
-            for name_id in index.postings[hit.list_token]:
-                found = sums.get(name_id)
-                if found is None:
-                    sums[name_id] = list(gains)
-                else:
-                    found[0] += gains[0]
-                    found[1] += gains[1]
-                    found[2] += gains[2]
         query_weight = sum(index.query_weight(t) for t in tokens)
+        if self._best_possible(hits, query_weight) < self.potential_threshold:
+            return ()
+        sums, common = self._candidates(hits)
         best_by_entry: dict[int, NameMatch] = {}
         for name_id, found in sums.items():
             name = index.names[name_id]
@@ -130,6 +118,45 @@ class Matcher:
                 explanation = _explain(name.text, on_name, country, entry.country)
                 best_by_entry[name.entry_index] = NameMatch(entry, round(score, 4), name.text, explanation)
         return tuple(sorted(best_by_entry.values(), key=lambda m: (-m.score, m.entry.entry_id)))
+
+    def _candidates(self, hits: list[_TokenHit]) -> tuple[dict[int, list[float]], list[_TokenHit]]:
+        """Name id -> [matched weight, covered full weight, matched query weight] from the rare hits,
+        and the common hits still to be added on those names."""
+        index = self.index
+        rare = [h for h in hits if len(index.postings[h.list_token]) <= index.common_cutoff]
+        if not rare:
+            # Only common tokens: a candidate must carry all of them but one, or it cannot score.
+            return {name_id: [0.0, 0.0, 0.0] for name_id in self._nearly_all(hits)}, hits
+        sums: dict[int, list[float]] = {}
+        for hit in rare:
+            gains = self._gains(hit)
+            for name_id in index.postings[hit.list_token]:
+                found = sums.get(name_id)
+                if found is None:
+                    sums[name_id] = list(gains)
+                else:
+                    found[0] += gains[0]
+                    found[1] += gains[1]
+                    found[2] += gains[2]
+        return sums, [h for h in hits if h not in rare]
+
+    def _best_possible(self, hits: list[_TokenHit], query_weight: float) -> float:
+        """Upper bound of any name's score: every hit matched, only unmatched query tokens missing."""
+        matched = sum(self._gains(h)[0] for h in hits)
+        query_matched = sum(self._gains(h)[2] for h in hits)
+        extra = max(query_weight - query_matched, 0.0)
+        bound = matched / (matched + EXTRA_QUERY_WEIGHT * extra) if matched > 0 else 0.0
+        return bound + (1.0 - bound) * COUNTRY_AGREES_BONUS
+
+    def _nearly_all(self, hits: list[_TokenHit]) -> set[int]:
+        postings = [set(self.index.postings[h.list_token]) for h in hits]
+        if len(postings) == 1:
+            return postings[0]
+        found: set[int] = set()
+        for skipped in range(len(postings)):
+            rest = [p for i, p in enumerate(postings) if i != skipped]
+            found |= set.intersection(*rest)
+        return found
 
     def _gains(self, hit: _TokenHit) -> tuple[float, float, float]:
         index = self.index
