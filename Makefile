@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help venv kafka lint typecheck test run broker-start broker-stop broker-status lock clean soak
+.PHONY: help venv kafka lint typecheck test run broker-start broker-stop broker-status lock clean soak bench
 
 help:
 	@echo "make run    - start a local Kafka broker and a worker, screen the bundled sample (RUN_ONCE=1 to exit)"
@@ -45,6 +45,10 @@ test: venv kafka lint typecheck
 # Ten minutes of steady load on a broker of its own; not part of `make test` (SOAK_ARGS=--seconds 60).
 soak: venv kafka
 	$(BIN)/python -m soak $(SOAK_ARGS)
+
+# Throughput and latency of every layer side by side, on a broker of its own (BENCH_ARGS=--quick).
+bench: venv kafka
+	@bash bench/run.sh $(BENCH_ARGS)
 
 run: venv kafka
 	@deploy/kafka/broker.sh start

@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.reliability_commands",
     "pipeline.rules_commands",
     "pipeline.reference_commands",
+    "pipeline.parties_commands",
 )
 
 
