@@ -16,18 +16,22 @@ from pipeline.rules.findings import Finding
 from schemas.decision import DecisionRecord, PartyMatch, Reason
 
 
+def _reason_fields(finding: Finding) -> dict[str, object]:
+    return {
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "outcome": finding.outcome,
+        "citation": finding.citation,
+        "line_id": finding.line_id,
+        "party_role": finding.party_role,
+        "explanation": finding.explanation,
+        "evidence": dict(finding.evidence),
+        "confidence": finding.confidence,
+    }
+
+
 def reason_of(finding: Finding) -> Reason:
-    return Reason(
-        rule_id=finding.rule_id,
-        title=finding.title,
-        outcome=finding.outcome,
-        citation=finding.citation,
-        line_id=finding.line_id,
-        party_role=finding.party_role,
-        explanation=finding.explanation,
-        evidence=dict(finding.evidence),
-        confidence=finding.confidence,
-    )
+    return Reason.model_validate(_reason_fields(finding))
 
 
 def party_match_of(hit: PartyHit) -> PartyMatch:
@@ -64,16 +68,20 @@ def build_decision(
     if rules_version is not None:
         versions["rules"] = rules_version
     hits = sorted(order.party_hits, key=lambda h: (h.role, h.program, h.entry_id, h.listed_name))
-    return DecisionRecord(
-        decision_id=decision_id or str(uuid.uuid4()),
-        order_id=order.order.order_id,
-        revision=order.order.revision,
-        route=route_of(findings),
-        as_of=order.as_of,
-        evaluated_at=evaluated_at or datetime.now(UTC),
-        event_time=order.order.event_time,
-        reasons=[reason_of(f) for f in ordered],
-        party_matches=[party_match_of(h) for h in hits],
-        versions=dict(sorted(versions.items())),
-        fail_closed=any(f.fail_closed for f in findings),
+    # One validation pass over plain fields: pydantic's core validates nested dicts faster than it
+    # builds one model per reason.
+    return DecisionRecord.model_validate(
+        {
+            "decision_id": decision_id or str(uuid.uuid4()),
+            "order_id": order.order.order_id,
+            "revision": order.order.revision,
+            "route": route_of(findings),
+            "as_of": order.as_of,
+            "evaluated_at": evaluated_at or datetime.now(UTC),
+            "event_time": order.order.event_time,
+            "reasons": [_reason_fields(f) for f in ordered],
+            "party_matches": [party_match_of(h) for h in hits],
+            "versions": dict(sorted(versions.items())),
+            "fail_closed": any(f.fail_closed for f in findings),
+        }
     )
