@@ -1,0 +1,139 @@
+"""Headline figures, targets, the results file, the latency plot and the console summary."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from bench.stats import median
+
+TARGET_THROUGHPUT_RATIO = 0.5
+TARGET_P99_MS = 100.0
+TARGET_RSS_MB = 500.0
+TARGET_LOAD_PER_S = 1000.0
+
+
+def _session(results: dict[str, Any], kind: str, workers: int) -> dict[str, Any] | None:
+    return next((s for s in results["sessions"] if s["kind"] == kind and s["workers"] == workers), None)
+
+
+def _at_load(session: dict[str, Any], rate: float) -> dict[str, Any] | None:
+    return next((p for p in session["latency"] if p["offered_per_s"] == rate), None)
+
+
+def session_figures(session: dict[str, Any]) -> dict[str, Any]:
+    runs = session["saturation"]
+    at_target = _at_load(session, TARGET_LOAD_PER_S)
+    return {
+        "orders_per_s": median([r["orders_per_s"] for r in runs]),
+        "orders_per_s_runs": [r["orders_per_s"] for r in runs],
+        "cpu_cores_per_worker_at_saturation": median([c for r in runs for c in r["cpu_cores_per_worker"]]),
+        "at_1000_per_s": None
+        if at_target is None
+        else {**at_target["read_back"], "decided": at_target["decided"], "sent": at_target["sent"],
+              "cpu_cores_per_worker": at_target["cpu_cores_per_worker"]},
+        "peak_rss_mb_per_worker": session["peak_rss_mb"],
+        "routes": runs[-1]["routes"] if runs else {},
+    }  # fmt: skip
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return round(numerator / denominator, 3) if denominator > 0 else math.nan
+
+
+def summarize(results: dict[str, Any]) -> dict[str, Any]:
+    broker = results["broker"]
+    broker_rate = min(broker["producer"]["records_per_s"], broker["consumer"]["fetch_records_per_s"])
+    figures = {
+        f"{s['kind']}_{s['workers']}w": session_figures(s) for s in results["sessions"] if s["saturation"]
+    }
+    passthrough = figures.get("passthrough_1w", {}).get("orders_per_s", math.nan)
+    pipeline = figures.get("pipeline_1w", {})
+    at_target = pipeline.get("at_1000_per_s") or {}
+    rss = [
+        mb for key, f in figures.items() if key.startswith("pipeline") for mb in f["peak_rss_mb_per_worker"]
+    ]
+    p99 = at_target.get("p99_ms", math.nan)
+    kept_up = at_target.get("decided") == at_target.get("sent")
+    return {
+        "broker_records_per_s": broker_rate,
+        "layers": figures,
+        "ratios": {
+            "pipeline_over_passthrough": _ratio(pipeline.get("orders_per_s", math.nan), passthrough),
+            "passthrough_over_broker": _ratio(passthrough, broker_rate),
+            "pipeline_2w_over_1w": _ratio(
+                figures.get("pipeline_2w", {}).get("orders_per_s", math.nan),
+                pipeline.get("orders_per_s", math.nan),
+            ),
+        },
+        "targets": {
+            "throughput_ratio_at_least_0.5": _ratio(pipeline.get("orders_per_s", math.nan), passthrough)
+            >= TARGET_THROUGHPUT_RATIO,
+            "p99_at_1000_per_s_at_most_100ms": bool(kept_up and p99 <= TARGET_P99_MS),
+            "rss_at_most_500mb_with_50k_entries": bool(rss) and max(rss) <= TARGET_RSS_MB,
+        },
+    }
+
+
+def write_results(results: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def write_plot(results: dict[str, Any], path: Path) -> None:
+    """Latency percentiles against offered load, one panel per measured layer."""
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = [s for s in results["sessions"] if len(s["latency"]) > 1]
+    figure, axes = plt.subplots(1, max(len(curves), 1), figsize=(6 * max(len(curves), 1), 4.5), squeeze=False)
+    for axis, session in zip(axes[0], curves, strict=False):
+        points = [p for p in session["latency"] if p["decided"]]
+        loads = [p["offered_per_s"] for p in points]
+        for key, style in (("p50_ms", "o-"), ("p95_ms", "s-"), ("p99_ms", "^-")):
+            axis.plot(loads, [p["read_back"][key] for p in points], style, label=key.removesuffix("_ms"))
+        axis.axhline(TARGET_P99_MS, color="grey", linestyle="--", linewidth=1, label="p99 target")
+        axis.set_yscale("log")
+        axis.set_xlabel("offered load (orders/s)")
+        axis.set_ylabel("decision latency (ms, read back)")
+        axis.set_title(f"{session['kind']}, {session['workers']} worker(s)")
+        axis.grid(visible=True, which="both", alpha=0.3)
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def print_summary(results: dict[str, Any]) -> None:
+    summary = results["summary"]
+    print(f"\nbench: {results['machine']['cores']} cores, load average {results['load_average_start']} -> "
+          f"{results['load_average_end']}, {results['seconds']} s")  # fmt: skip
+    print(f"order size (bytes): {results['order_bytes']}")
+    print(f"broker ceiling: {_fmt(summary['broker_records_per_s'])} records/s")
+    for name, layer in summary["layers"].items():
+        at = layer["at_1000_per_s"] or {}
+        print(
+            f"{name:>15}: {_fmt(layer['orders_per_s'])} orders/s (runs {layer['orders_per_s_runs']}), "
+            f"cpu/worker {_fmt(layer['cpu_cores_per_worker_at_saturation'])} cores, "
+            f"@1000/s p50/p95/p99 {at.get('p50_ms')}/{at.get('p95_ms')}/{at.get('p99_ms')} ms, "
+            f"peak RSS {layer['peak_rss_mb_per_worker']} MB"
+        )
+    for name, value in summary["ratios"].items():
+        print(f"ratio {name}: {value}")
+    for name, met in summary["targets"].items():
+        print(f"target {name}: {'met' if met else 'MISSED'}")
+    for name, offline in results.get("offline", {}).items():
+        print(f"offline {name}: {offline['status']}")
+        for line in offline.get("lines", [])[-6:]:
+            print(f"   {line}")
+        if "figures" in offline:
+            print(f"   {json.dumps(offline['figures'])[:400]}")
