@@ -46,6 +46,10 @@ class Matcher:
     def __init__(self, index: NameIndex, potential_threshold: float, cache_size: int = 65536) -> None:
         self.index = index
         self.potential_threshold = potential_threshold
+        # Repeated parties skip normalisation too: the raw name is the first cache key.
+        self._tokens: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=cache_size)(
+            index.normaliser.tokens
+        )
         self._cached: Callable[[tuple[str, ...], str | None], tuple[NameMatch, ...]] = lru_cache(
             maxsize=cache_size
         )(self._match_tokens)
@@ -54,7 +58,7 @@ class Matcher:
         self, name: str, country: str | None = None, *, use_cache: bool = True
     ) -> tuple[NameMatch, ...]:
         """Entries whose best name scores at least the potential threshold, best first."""
-        tokens = self.index.normaliser.tokens(name)
+        tokens = self._tokens(name) if use_cache else self.index.normaliser.tokens(name)
         if not tokens:
             return ()
         return self._cached(tokens, country) if use_cache else self._match_tokens(tokens, country)
@@ -64,6 +68,7 @@ class Matcher:
 
     def clear_cache(self) -> None:
         self._cached.cache_clear()  # type: ignore[attr-defined]
+        self._tokens.cache_clear()  # type: ignore[attr-defined]
 
     def _token_hits(self, tokens: tuple[str, ...]) -> list[_TokenHit]:
         """Exact or typo matches of the query tokens, one (the best) per list token."""
