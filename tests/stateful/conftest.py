@@ -1,0 +1,54 @@
+"""Fixtures: own topics on the real broker, and real `screening worker` processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from stateful_support import PARTITIONS, Worker, free_port, worker_env  # type: ignore[import-not-found]
+
+from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.topics import ensure_topics
+
+
+@pytest.fixture
+def flow(isolate: Callable[[str, Path], Settings], tmp_path: Path) -> Settings:
+    """Own topics (created) and consumer group on the real broker."""
+    settings = replace(isolate("stateful", tmp_path), order_partitions=PARTITIONS)
+    ensure_topics(settings)
+    return settings
+
+
+@pytest.fixture
+def start_workers(tmp_path: Path) -> Iterator[Callable[[Settings, int], list[Worker]]]:
+    """`start(settings, n)`: n workers of one group (own web port and data dir each), all ready."""
+    started: list[Worker] = []
+
+    def start(settings: Settings, count: int) -> list[Worker]:
+        batch = []
+        for _ in range(count):
+            own = replace(settings, web_port=free_port(), data_dir=tmp_path / f"w{len(started)}")
+            own.data_dir.mkdir(parents=True, exist_ok=True)
+            log_path = own.data_dir / "worker.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "pipeline.cli", "worker"],
+                    cwd=PROJECT_ROOT,
+                    env=worker_env(own),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            worker = Worker(own, process, log_path)
+            started.append(worker)
+            batch.append(worker)
+        for worker in batch:
+            worker.wait_ready()
+        return batch
+
+    yield start
+    for worker in started:
+        worker.stop()

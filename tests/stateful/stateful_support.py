@@ -1,0 +1,201 @@
+"""Helpers for the stateful tests: worker processes on the real broker, orders in, decisions out."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.decisions.revisions import Current, accept_decision
+from pipeline.settings import Settings
+from schemas.decision import DecisionRecord
+
+READY_TIMEOUT_S = 90
+PARTITIONS = 6
+EXPORTER = {"party_id": "P-CN-EXPORTER", "name": "Ganzhou Example Rare Earth Co., Ltd.", "country": "CN"}
+SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
+GALLIUM_LICENCE = "DU-2026-SGL-000101"  # bundled licences.yaml: gallium item, 200 kg / 120,000 USD
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Worker:
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return f"http://{self.settings.web_host}:{self.settings.web_port}{path}"
+
+    def get(self, path: str) -> tuple[int, dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def log_tail(self) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"worker exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if self.get("/ready")[0] == 200:
+                    return
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            time.sleep(0.3)
+        pytest.fail(f"worker not ready within {READY_TIMEOUT_S}s:\n{self.log_tail()}")
+
+    def wait_reference(self, kind: str, version: str, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.get("/reference")[1].get("versions", {}).get(kind) == version:
+                return
+            time.sleep(0.2)
+        pytest.fail(f"worker never loaded {kind} {version}:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_APP_ID": settings.app_id,
+        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
+        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
+        "SCREENING_WEB_PORT": str(settings.web_port),
+        "SCREENING_WEB_HOST": settings.web_host,
+        "SCREENING_DATA_DIR": str(settings.data_dir),
+        "SCREENING_LOG_LEVEL": "WARNING",
+    }
+
+
+def order(order_id: str, *, revision: int = 1, **fields: Any) -> dict[str, Any]:
+    """An order from the bundled exporter to Siemens; `kg` of gallium on the single licence by default."""
+    kg = fields.pop("kg", 10.0)
+    body: dict[str, Any] = {
+        "order_id": order_id,
+        "revision": revision,
+        "event_time": "2026-03-02T09:00:00+00:00",
+        "ship_date": "2026-03-10",
+        "exporter": EXPORTER,
+        "consignee": SIEMENS,
+        "end_user": SIEMENS,
+        "destination_country": "DE",
+        "end_use": {"code": "civil-manufacturing", "description": "industrial motors"},
+        "licence_numbers": [GALLIUM_LICENCE],
+        "lines": [
+            {
+                "line_id": "1",
+                "sku": "GA-METAL-6N",
+                "description": "Gallium metal",
+                "quantity": kg,
+                "unit": "kg",
+                "value": kg * 600,
+                "currency": "USD",
+            }
+        ],
+    }
+    body.update(fields)
+    return body
+
+
+def chair_line() -> list[dict[str, Any]]:
+    return [
+        {
+            "line_id": "1",
+            "sku": "OFFICE-CHAIR",
+            "description": "Office chair",
+            "quantity": 2,
+            "unit": "pcs",
+            "value": 300,
+            "currency": "USD",
+        }
+    ]
+
+
+def produce(settings: Settings, orders: Iterable[dict[str, Any]], topic: str | None = None) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=5)
+    try:
+        for body in orders:
+            producer.send(
+                topic or settings.topics.orders,
+                key=body["order_id"].encode(),
+                value=json.dumps(body).encode(),
+            )
+        producer.flush(timeout=30)
+    finally:
+        producer.close()
+
+
+def read_decisions(
+    settings: Settings, until: Callable[[list[DecisionRecord]], bool], timeout_s: float = 90
+) -> list[DecisionRecord]:
+    """Every record on `screening.decisions`, read from the start until `until` holds."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+    )
+    found: list[DecisionRecord] = []
+    try:
+        topic = settings.topics.decisions
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + timeout_s
+        while not until(found):
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out with {len(found)} decisions")
+            for records in consumer.poll(timeout_ms=200).values():
+                found.extend(DecisionRecord.model_validate_json(r.value) for r in records)
+    finally:
+        consumer.close()
+    return found
+
+
+def current_of(records: Iterable[DecisionRecord]) -> dict[str, DecisionRecord]:
+    """The current decision per order, by the revision rules, in the order the records were read."""
+    current: dict[str, Current] = {}
+    for record in records:
+        _, kept = accept_decision(current.get(record.order_id), record)
+        if kept is not None:
+            current[record.order_id] = kept
+    return {order_id: entry.decision for order_id, entry in current.items() if entry.decision is not None}
+
+
+def decided(*order_ids: str, revision: int = 1) -> Callable[[list[DecisionRecord]], bool]:
+    wanted = set(order_ids)
+    return lambda records: wanted <= {r.order_id for r in records if r.revision >= revision}
