@@ -87,6 +87,32 @@ RuleStatus = tuple[RuleState, CompiledSuspension | None]
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionResult:
+    """Evidence that a rule's order conditions hold, and the party they concern."""
+
+    evidence: tuple[tuple[str, str], ...]
+    party_role: str | None
+
+
+# A live rule: the suspension in effect (None when in force) and the evidence its conditions hold.
+Live = tuple[CompiledSuspension | None, ConditionResult]
+LiveRules = tuple[tuple["CompiledRule", Live], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStates:
+    """Every rule's state on one date. Dates with the same states share an `epoch` number."""
+
+    epoch: int
+    states: tuple[RuleStatus, ...]
+
+
+# Order facts that decide which any-item rules are live: epoch, destination, end-user country,
+# end-user categories, end-use classes (only for orders without party-list hits).
+ContextKey = tuple[int, str, str, frozenset[str], frozenset[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class ItemMatch:
     """A rule whose item selectors cover a line: how (code, hs, tech, content) and what matched."""
 
@@ -130,7 +156,9 @@ class CompiledPack:
     party_context_rules: tuple[CompiledRule, ...]
     model: RulePack
     # Rule states by date, filled on demand: orders in a stream share few dates.
-    _states: dict[date, tuple[RuleStatus, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _states: dict[date, RuleStates] = field(default_factory=dict, repr=False, compare=False)
+    _epochs: dict[tuple[RuleStatus, ...], int] = field(default_factory=dict, repr=False, compare=False)
+    _live_context: dict[ContextKey, LiveRules] = field(default_factory=dict, repr=False, compare=False)
     # Item matches by line classification, filled on demand: orders repeat a finite catalogue.
     _matches: dict[LineKey, LineMatches] = field(default_factory=dict, repr=False, compare=False)
 
@@ -142,15 +170,24 @@ class CompiledPack:
             self._matches.clear()
         self._matches[key] = matches
 
-    def states_on(self, as_of: date) -> tuple[RuleStatus, ...]:
+    def states_on(self, as_of: date) -> RuleStates:
         """Every rule's state on `as_of`, indexed by `CompiledRule.index`."""
-        states = self._states.get(as_of)
-        if states is None:
+        found = self._states.get(as_of)
+        if found is None:
             if len(self._states) >= _STATE_CACHE_DATES:
                 self._states.clear()
             states = tuple(rule.state(as_of) for rule in self.rules)
-            self._states[as_of] = states
-        return states
+            epoch = self._epochs.setdefault(states, len(self._epochs))
+            found = self._states[as_of] = RuleStates(epoch, states)
+        return found
+
+    def cached_live_context(self, key: ContextKey) -> LiveRules | None:
+        return self._live_context.get(key)
+
+    def remember_live_context(self, key: ContextKey, live: LiveRules) -> None:
+        if len(self._live_context) >= _MATCH_CACHE_LINES:
+            self._live_context.clear()
+        self._live_context[key] = live
 
     @property
     def version_label(self) -> str:

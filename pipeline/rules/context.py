@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
-from pipeline.rules.compiled import CompiledRule
+from pipeline.rules.compiled import CompiledRule, ConditionResult
 
 # The exporter is the party the controls bind, not a recipient they protect against.
 _EXPORTER = "exporter"
 
 
+@lru_cache(maxsize=1024)
 def expand_classes(classes: frozenset[str]) -> frozenset[str]:
     """`humanitarian.medical` also counts as `humanitarian`, so rules can name either level."""
     expanded = set(classes)
@@ -18,12 +19,6 @@ def expand_classes(classes: frozenset[str]) -> frozenset[str]:
         parts = name.split(".")
         expanded.update(".".join(parts[:i]) for i in range(1, len(parts)))
     return frozenset(expanded)
-
-
-@dataclass(frozen=True, slots=True)
-class ConditionResult:
-    evidence: tuple[tuple[str, str], ...]
-    party_role: str | None
 
 
 # What a rule without order conditions returns: shared, since it carries no evidence.

@@ -14,13 +14,17 @@ from pipeline.enrichment.enriched import EnrichedOrder, LineFacts
 from pipeline.rules.compiled import (
     CompiledPack,
     CompiledRule,
-    CompiledSuspension,
+    ConditionResult,
+    ContextKey,
     ItemMatch,
     LineKey,
     LineMatches,
+    Live,
+    LiveRules,
+    RuleStates,
     RuleStatus,
 )
-from pipeline.rules.context import UNCONDITIONAL, ConditionResult, OrderContext
+from pipeline.rules.context import UNCONDITIONAL, OrderContext
 from pipeline.rules.findings import (
     MISSING_END_USE,
     REFERENCE_DATA_GAP,
@@ -28,9 +32,6 @@ from pipeline.rules.findings import (
     Finding,
 )
 from schemas.decision import Outcome
-
-# A live rule: the suspension in effect (None when in force) and the evidence its conditions hold.
-Live = tuple[CompiledSuspension | None, ConditionResult]
 
 _CONTROLLING = frozenset({Outcome.PROHIBITED, Outcome.LICENCE_REQUIRED})
 _ORIGIN_CHINA = "CN"
@@ -223,6 +224,33 @@ def _context_order(item: tuple[CompiledRule, Live]) -> int:
     return item[0].index
 
 
+def _live_context_rules(pack: CompiledPack, ctx: OrderContext, rule_states: RuleStates) -> LiveRules:
+    """Any-item rules depend on the order, not the line: decide once per order which are live,
+    and remember it for orders with the same date regime, destination, end user and end use."""
+    key: ContextKey | None = None
+    if not ctx.hits:
+        key = (
+            rule_states.epoch,
+            ctx.destination,
+            ctx.end_user_country,
+            ctx.end_user_categories,
+            ctx.end_use_classes,
+        )
+        cached = pack.cached_live_context(key)
+        if cached is not None:
+            return cached
+    candidates = pack.context_rules + pack.party_context_rules if ctx.hits else pack.context_rules
+    states = rule_states.states
+    live = sorted(
+        ((rule, found) for rule in candidates if (found := _live(rule, ctx, states)) is not None),
+        key=_context_order,
+    )
+    result = tuple(live)
+    if key is not None:
+        pack.remember_live_context(key, result)
+    return result
+
+
 def _finding_order(finding: Finding) -> int:
     return finding.rule_index
 
@@ -234,7 +262,7 @@ def _line_findings(
     ctx: OrderContext,
     as_of: date,
     states: tuple[RuleStatus, ...],
-    context_rules: list[tuple[CompiledRule, Live]],
+    context_rules: LiveRules,
 ) -> list[Finding]:
     out: list[Finding] = []
     dual_use = bool(line.control_codes)
@@ -309,11 +337,9 @@ def evaluate(order: EnrichedOrder, pack: CompiledPack) -> tuple[Finding, ...]:
         )
         for gap in order.gaps
     ]
-    # Context rules depend on the order, not the line: decide once which are live for this order.
-    states = pack.states_on(as_of)
-    candidates = pack.context_rules + pack.party_context_rules if ctx.hits else pack.context_rules
-    context_rules = [(rule, live) for rule in candidates if (live := _live(rule, ctx, states)) is not None]
-    context_rules.sort(key=_context_order)
+    rule_states = pack.states_on(as_of)
+    states = rule_states.states
+    context_rules = _live_context_rules(pack, ctx, rule_states)
     for line in order.lines:
         findings.extend(
             _line_findings(pack, line, ctx=ctx, as_of=as_of, states=states, context_rules=context_rules)
