@@ -70,6 +70,10 @@ class NameIndex:
             token: weight * (factor if token in generic else 1.0) * _bigram_factor(token)
             for token, weight in self.full_weight.items()
         }
+        self.query_weights = {
+            token: weight * (factor if token in generic else 1.0)
+            for token, weight in self.full_weight.items()
+        }
         self.names: list[IndexedName] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for position, text, tokens in raw:
@@ -88,7 +92,8 @@ class NameIndex:
         self.common_cutoff = max(200, total // 100)
 
     def query_weight(self, token: str) -> float:
-        return self.weight.get(token, self.max_weight * _bigram_factor(token))
+        # Unmatched query bigrams cost their full weight: スバル興産 is not スバル.
+        return self.query_weights.get(token, self.max_weight)
 
     def typo_neighbours(self, token: str) -> set[str]:
         if len(token) < TYPO_MIN_LENGTH or not token.isascii():

@@ -19,7 +19,7 @@ from pipeline.enrichment.parties.index import NameIndex
 from pipeline.enrichment.parties.model import ListEntry
 
 MISSING_LIST_WEIGHT = 1.5
-EXTRA_QUERY_WEIGHT = 0.3
+EXTRA_QUERY_WEIGHT = 0.5
 TYPO_SIMILARITY = 0.88
 # A name whose matched tokens cover less than this share of its weight cannot score 0.75: skip it early.
 MIN_COVERED_SHARE = 0.5
