@@ -95,4 +95,4 @@ class LiveScreener:
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
         snapshot = self._store.current
         record = snapshot.screener.screen(order, as_of=as_of)
-        return record.model_copy(update={"versions": {**snapshot.versions, **record.versions}})
+        return record.model_copy(update={"versions": {**record.versions, **snapshot.versions}})

@@ -24,11 +24,11 @@ def flow(isolate: Callable[[str, Path], Settings], tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def start_workers(tmp_path: Path) -> Iterator[Callable[[Settings, int], list[Worker]]]:
-    """`start(settings, n)`: n workers of one group (own web port and data dir each), all ready."""
+def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
+    """`start(settings, n)`: n workers of one group (own web port and data dir each), ready unless told."""
     started: list[Worker] = []
 
-    def start(settings: Settings, count: int) -> list[Worker]:
+    def start(settings: Settings, count: int, *, ready: bool = True) -> list[Worker]:
         batch = []
         for _ in range(count):
             own = replace(settings, web_port=free_port(), data_dir=tmp_path / f"w{len(started)}")
@@ -45,7 +45,7 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[[Settings, int], list[Wor
             worker = Worker(own, process, log_path)
             started.append(worker)
             batch.append(worker)
-        for worker in batch:
+        for worker in batch if ready else ():
             worker.wait_ready()
         return batch
 

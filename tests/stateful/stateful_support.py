@@ -65,6 +65,21 @@ class Worker:
             time.sleep(0.3)
         pytest.fail(f"worker not ready within {READY_TIMEOUT_S}s:\n{self.log_tail()}")
 
+    def wait_status(self, path: str, status: int) -> dict[str, Any]:
+        """Wait until `path` answers with `status` (the web server may still be starting)."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"worker exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                code, body = self.get(path)
+                if code == status:
+                    return body
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            time.sleep(0.3)
+        pytest.fail(f"{path} never answered {status}:\n{self.log_tail()}")
+
     def wait_reference(self, kind: str, version: str, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -94,6 +109,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "SCREENING_WEB_HOST": settings.web_host,
         "SCREENING_DATA_DIR": str(settings.data_dir),
         "SCREENING_LOG_LEVEL": "WARNING",
+        "SCREENING_RULES_FILE": str(settings.rules_file),
+        "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
     }
 
 
