@@ -68,7 +68,11 @@ async def serve_console(
         await _wait_ready(tasks, caught_up, applier_started)
         if ready is not None:
             ready.set()
-        await asyncio.gather(*tasks)
+        # asyncio.wait, unlike gather, leaves the tasks alone when this coroutine is cancelled, so each
+        # is cancelled exactly once below and can close its Kafka clients undisturbed.
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
     finally:
         for task in tasks:
             task.cancel()
