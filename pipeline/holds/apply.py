@@ -59,19 +59,23 @@ def clearing_effect(decision: DecisionRecord, cleared: ClearedMatch) -> Clearing
         for m in decision.party_matches
         if m.entry_id == cleared.entry_id and m.name_sent == cleared.name_sent
     )
-    roles = {m.role for m in matches}
-    still_matched_roles = {m.role for m in decision.party_matches if m not in matches}
-    reasons = tuple(
-        r
-        for r in decision.reasons
-        if cleared.entry_id in r.evidence.values()
-        or (r.party_role in roles and r.party_role not in still_matched_roles and _is_list_finding(r))
-    )
+    if not matches:
+        return ClearingEffect(matches=(), reasons=())
+    reasons = tuple(r for r in decision.reasons if _rests_only_on(r, cleared))
     return ClearingEffect(matches=matches, reasons=reasons)
 
 
-def _is_list_finding(reason: Reason) -> bool:
-    return "list" in reason.rule_id or "entry_id" in reason.evidence
+def _rests_only_on(reason: Reason, cleared: ClearedMatch) -> bool:
+    """True for a party-list finding whose every cited list hit is the cleared one.
+
+    The rule engine cites hits as `party:<role>` evidence ("name sent = listed name [program entry, ...]");
+    a finding may also name its entry under `entry_id`.
+    """
+    cited = [value for key, value in reason.evidence.items() if key.startswith("party:") or key == "entry_id"]
+    return bool(cited) and all(
+        value == cleared.entry_id or (f" {cleared.entry_id}," in value and cleared.name_sent in value)
+        for value in cited
+    )
 
 
 def route_for(reasons: Iterable[Reason], *, fail_closed: bool) -> Route:

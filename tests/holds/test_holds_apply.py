@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.holds.apply import ReviewRefusedError, apply_review, follow_up_decision_id
 from pipeline.holds.samples import licence_hold, party_list_hold
-from schemas.decision import DecisionRecord, Route
+from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import ClearedMatch, Review, ReviewAction
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -162,3 +162,34 @@ def test_release_and_clearing_need_a_justification(action: ReviewAction) -> None
     )
     with pytest.raises(ValueError, match="justification"):
         review(current, action, justification="", cleared=cleared)
+
+
+def test_clearing_understands_the_rule_engines_party_evidence() -> None:
+    base = party_list_hold("o-7", evaluated_at=T0)
+    match = base.party_matches[0]
+    cited = f"{match.name_sent} = {match.listed_name} [{match.program} {match.entry_id}, strong, active]"
+    engine_style = base.model_copy(
+        update={
+            "reasons": [
+                base.reasons[0].model_copy(
+                    update={
+                        "rule_id": "cn-party-potential-match",
+                        "outcome": Outcome.REVIEW,
+                        "evidence": {"matched": "party list", "party:end_user": cited},
+                    }
+                ),
+                base.reasons[1],
+            ]
+        }
+    )
+    cleared = ClearedMatch(
+        entry_id=match.entry_id, name_sent=match.name_sent, expires_at=T0 + timedelta(days=30)
+    )
+    follow_up = apply_review(
+        engine_style, review(engine_style, ReviewAction.CLEAR_MATCH, cleared=cleared), []
+    )
+    assert follow_up is not None
+    assert (follow_up.route, [r.rule_id for r in follow_up.reasons]) == (
+        Route.LICENSE,
+        ["cn.dual-use.licence-required", "review.clear_match"],
+    )
