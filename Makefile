@@ -52,7 +52,7 @@ bench: venv kafka
 
 run: venv kafka
 	@deploy/kafka/broker.sh start
-	$(BIN)/screening run $(if $(RUN_ONCE),--once,)
+	$(BIN)/screening run $(if $(filter 1 true yes,$(RUN_ONCE)),--once,)
 
 broker-start: kafka
 	@deploy/kafka/broker.sh start

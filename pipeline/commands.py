@@ -15,6 +15,7 @@ from pipeline.settings import Settings, load_settings
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = subparsers.add_parser("worker", help="run a screening worker (faust) until interrupted")
     worker.add_argument("--web-port", type=int, help="port of /ready, /health (default from settings)")
+    worker.add_argument("--app-id", help="faust app id and consumer group (default from settings)")
     worker.set_defaults(handler=_worker)
 
     topics = subparsers.add_parser("topics", help="create or list the pipeline's topics")
@@ -36,8 +37,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings()
-    web_port = getattr(args, "web_port", None)
-    return dataclasses.replace(settings, web_port=web_port) if web_port else settings
+    if getattr(args, "web_port", None):
+        settings = dataclasses.replace(settings, web_port=args.web_port)
+    if getattr(args, "app_id", None):
+        settings = dataclasses.replace(settings, app_id=args.app_id)
+    return settings
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.demo.collect import OffsetRange, RunOutcome, collect, end_offsets, mark_outputs
+from pipeline.demo.group import remove_run, run_app_id, start_group_at
 from pipeline.demo.produce import produce, read_records
 from pipeline.settings import BUNDLED_DATA, Settings
 from pipeline.topics import ensure_topics
@@ -39,11 +40,11 @@ def free_port(host: str, preferred: int) -> int:
         return int(spare.getsockname()[1])
 
 
-def start_worker(web_port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_worker(app_id: str, web_port: int, log_path: Path) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker", "--web-port", str(web_port)],
+            [sys.executable, "-m", "pipeline.cli", "worker", "--web-port", str(web_port), "--app-id", app_id],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -102,29 +103,38 @@ def reasons_table(outcome: RunOutcome) -> Table:
 def run_demo(settings: Settings, *, once: bool, sample: Path = SAMPLE_ORDERS) -> int:
     console = Console()
     ensure_topics(settings)
+    group = run_app_id(settings)
+    start_group_at(settings, group, settings.topics.orders, end_offsets(settings, settings.topics.orders))
     web_port = free_port(settings.web_host, settings.web_port)
     log_path = settings.data_dir / "run-worker.log"
-    console.print(f"Starting a worker (log: {log_path}, web: http://{settings.web_host}:{web_port}/ready)")
-    worker = start_worker(web_port, log_path)
+    console.print(f"Starting worker {group} (log: {log_path}, http://{settings.web_host}:{web_port}/ready)")
+    worker = start_worker(group, web_port, log_path)
     try:
         wait_ready(worker, settings.web_host, web_port, log_path)
-        records = read_records(sample)
-        outputs = mark_outputs(settings)
-        before = end_offsets(settings, settings.topics.orders)
-        produce(settings, records)
-        produced = OffsetRange(before, end_offsets(settings, settings.topics.orders))
-        outcome = collect(settings, outputs, produced)
-        console.print(routes_table(outcome, len(records)))
-        if outcome.invalid_reasons:
-            console.print(reasons_table(outcome))
-        if outcome.total < produced.size:
-            console.print(f"[red]Only {outcome.total} of {produced.size} orders have an outcome[/red]")
-            return 1
-        if once:
-            return 0
-        console.print("Worker keeps serving; press Ctrl-C to stop.")
-        with contextlib.suppress(KeyboardInterrupt):
-            worker.wait()
-        return 0
+        return _screen_sample(console, settings, worker, sample, once=once)
     finally:
         stop_worker(worker)
+        remove_run(settings, group)
+
+
+def _screen_sample(
+    console: Console, settings: Settings, worker: subprocess.Popen[bytes], sample: Path, *, once: bool
+) -> int:
+    records = read_records(sample)
+    outputs = mark_outputs(settings)
+    before = end_offsets(settings, settings.topics.orders)
+    produce(settings, records)
+    produced = OffsetRange(before, end_offsets(settings, settings.topics.orders))
+    outcome = collect(settings, outputs, produced)
+    console.print(routes_table(outcome, len(records)))
+    if outcome.invalid_reasons:
+        console.print(reasons_table(outcome))
+    if outcome.total < produced.size:
+        console.print(f"[red]Only {outcome.total} of {produced.size} orders have an outcome[/red]")
+        return 1
+    if once:
+        return 0
+    console.print("Worker keeps serving; press Ctrl-C to stop.")
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.wait()
+    return 0
