@@ -29,6 +29,7 @@ def session_figures(session: dict[str, Any]) -> dict[str, Any]:
     return {
         "orders_per_s": median([r["orders_per_s"] for r in runs]),
         "orders_per_s_runs": [r["orders_per_s"] for r in runs],
+        "orders_per_cpu_s": median([r["orders_per_cpu_s"] for r in runs]),
         "cpu_cores_per_worker_at_saturation": median([c for r in runs for c in r["cpu_cores_per_worker"]]),
         "at_1000_per_s": None
         if at_target is None
@@ -63,6 +64,10 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         "ratios": {
             "pipeline_over_passthrough": _ratio(pipeline.get("orders_per_s", math.nan), passthrough),
             "passthrough_over_broker": _ratio(passthrough, broker_rate),
+            "pipeline_over_passthrough_per_cpu_s": _ratio(
+                pipeline.get("orders_per_cpu_s", math.nan),
+                figures.get("passthrough_1w", {}).get("orders_per_cpu_s", math.nan),
+            ),
             "pipeline_2w_over_1w": _ratio(
                 figures.get("pipeline_2w", {}).get("orders_per_s", math.nan),
                 pipeline.get("orders_per_s", math.nan),
@@ -123,6 +128,7 @@ def print_summary(results: dict[str, Any]) -> None:
         at = layer["at_1000_per_s"] or {}
         print(
             f"{name:>15}: {_fmt(layer['orders_per_s'])} orders/s (runs {layer['orders_per_s_runs']}), "
+            f"{_fmt(layer['orders_per_cpu_s'])} orders/CPU-s, "
             f"cpu/worker {_fmt(layer['cpu_cores_per_worker_at_saturation'])} cores, "
             f"@1000/s p50/p95/p99 {at.get('p50_ms')}/{at.get('p95_ms')}/{at.get('p99_ms')} ms, "
             f"peak RSS {layer['peak_rss_mb_per_worker']} MB"

@@ -20,6 +20,7 @@ from typing import Any
 
 from bench.loadgen import Collector, Encode, Phase, burst, paced
 from bench.procstats import CpuMark, peak_rss_mb
+from bench.profiling import Profiler, summarize_collapsed
 from bench.stats import latency_summary_ms
 from bench.workers import BenchWorker, WorkerKind
 from pipeline.settings import Settings
@@ -35,6 +36,7 @@ class SessionResult:
     saturation: list[dict[str, Any]] = field(default_factory=list)
     latency: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: list[float] = field(default_factory=list)
+    profile: dict[str, Any] = field(default_factory=dict)
 
 
 class Session:
@@ -84,6 +86,7 @@ class Session:
             seen = collector.result()
             after = self._cpu_marks()
         decided = len(seen.produced_at_ms)
+        cpu_s = sum(a.cpu_s - b.cpu_s for b, a in zip(before, after, strict=True))
         last_s = max(seen.produced_at_ms.values()) / 1000 if decided else started
         busy_s = max(last_s - started, 1e-3)
         return {
@@ -93,6 +96,8 @@ class Session:
             "orders_per_s": round(decided / busy_s, 1),
             "produce_seconds": round(produce_s, 3),
             "cpu_cores_per_worker": [round(b.cores_since(a), 3) for b, a in zip(before, after, strict=True)],
+            # Robust to a busy shared host: orders per CPU second the workers actually got.
+            "orders_per_cpu_s": round(decided / max(cpu_s, 1e-3), 1),
             "routes": dict(sorted(seen.routes.items())),
         }
 
@@ -126,3 +131,11 @@ class Session:
         }
         self.result.latency.append(point)
         return point
+
+    def profiled_saturation(self, count: int, raw_path: Path) -> dict[str, Any]:
+        """One more saturation run with py-spy sampling the first worker; not part of the figures."""
+        with Profiler(self.workers[0].pid, raw_path):
+            run = self._run_burst(count, timeout_s=600)
+        raw = raw_path.read_text(encoding="utf-8") if raw_path.exists() else ""
+        self.result.profile = {"orders_per_s": run["orders_per_s"], **summarize_collapsed(raw)}
+        return self.result.profile

@@ -37,7 +37,7 @@ SATURATED_P99_MS = 2_000.0
 @dataclass(frozen=True, slots=True)
 class Sizes:
     perf_records: int = 100_000
-    saturation_orders: int = 10_000
+    saturation_orders: int = 5_000
     repeats: int = 3
     load_seconds: float = 15.0
     loads: tuple[float, ...] = (250, 500, 1000, 1500, 2000)
@@ -73,6 +73,7 @@ def _session(
     mix: OrderMix,
     sizes: Sizes,
     loads: tuple[float, ...],
+    profile: bool = False,
 ) -> SessionResult:
     print(f"-- {kind.value}, {workers} worker(s)", flush=True)
     with Session(kind, workers, settings, RUN_DIR, mix.encoded) as session:
@@ -81,6 +82,11 @@ def _session(
                 f"   saturation: {run['orders_per_s']:.0f} orders/s, cpu {run['cpu_cores_per_worker']}",
                 flush=True,
             )
+        if profile:
+            found = session.profiled_saturation(
+                sizes.saturation_orders, RESULTS_DIR / f"profile-{kind.value}.txt"
+            )
+            print(f"   profiled run: {found.get('samples', 0)} samples", flush=True)
         for rate in loads:
             point = session.fixed_load(rate, sizes.load_seconds)
             print(
@@ -120,7 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     results["broker"] = broker_ceiling(base, sizes, RUN_DIR / "payloads.txt")
     sessions = [
         _session(WorkerKind.PASSTHROUGH, 1, settings=base, mix=mix, sizes=sizes, loads=sizes.loads),
-        _session(WorkerKind.PIPELINE, 1, settings=pipeline_settings, mix=mix, sizes=sizes, loads=sizes.loads),
+        _session(
+            WorkerKind.PIPELINE,
+            1,
+            settings=pipeline_settings,
+            mix=mix,
+            sizes=sizes,
+            loads=sizes.loads,
+            profile=True,
+        ),
         _session(WorkerKind.PIPELINE, 2, settings=pipeline_settings, mix=mix, sizes=sizes, loads=(1000,)),
     ]
     results["sessions"] = [asdict(s) for s in sessions]
