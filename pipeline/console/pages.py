@@ -179,7 +179,7 @@ def _matches(entry: OrderFile, decision: DecisionRecord, csrf: str, may_act: boo
 
 def _order(order: OrderEvent | None) -> str:
     if order is None:
-        return '<h2>Order</h2><p class="muted">The order event is not on the orders topic any more.</p>'
+        return '<h2>Order</h2><p class="muted">The order event was not found on the orders topic.</p>'
     parties = "".join(
         f"<tr><td>{esc(role)}</td><td>{esc(p.name)}</td><td>{esc(p.country)}</td>"
         f"<td>{esc(p.address or '')}</td></tr>"

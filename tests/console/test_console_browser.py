@@ -156,12 +156,14 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
         context.close()
 
 
-def publish(settings: Settings, decision: DecisionRecord) -> None:
+def publish(settings: Settings, decision: DecisionRecord, order: dict[str, Any] | None = None) -> None:
+    """The order (when given) on `orders`, then its hold decision on `screening.decisions`."""
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    key = decision.order_id.encode()
     try:
-        producer.send(
-            settings.topics.decisions, decision.model_dump_json().encode(), key=decision.order_id.encode()
-        ).get(timeout=30)
+        if order is not None:
+            producer.send(settings.topics.orders, json.dumps(order).encode(), key=key).get(timeout=30)
+        producer.send(settings.topics.decisions, decision.model_dump_json().encode(), key=key).get(timeout=30)
     finally:
         producer.close()
 
@@ -242,13 +244,23 @@ def test_sign_in_see_a_new_hold_release_it_and_see_it_leave_the_queue(
 
 
 def test_a_prohibited_finding_is_released_only_by_two_different_reviewers(
-    console: RunningConsole, new_page: Callable[[], Page], topic_reader: Callable[..., list[Any]]
+    console: RunningConsole,
+    new_page: Callable[[], Page],
+    topic_reader: Callable[..., list[Any]],
+    make_order: Callable[..., dict[str, Any]],
 ) -> None:
     order_id = f"ORD-{uuid.uuid4().hex[:8]}"
-    publish(console.settings, party_list_hold(order_id))
+    decision = party_list_hold(order_id)
+    end_user = {"name": decision.party_matches[0].name_sent, "country": "JP", "address": "Nagoya"}
+    publish(
+        console.settings, decision, make_order(order_id=order_id, end_user=end_user, destination_country="JP")
+    )
     alice = new_page()
     sign_in(alice, console.url, "alice", f"/holds/{order_id}")
     expect(alice.locator("table.matches")).to_contain_text("Mitsubishi Heavy Industries Aero Engines, Ltd.")
+    expect(alice.locator("table.lines")).to_contain_text("Germanium ingot")
+    ARTIFACTS.mkdir(exist_ok=True)
+    alice.screenshot(path=str(ARTIFACTS / "console-detail-party-match.png"), full_page=True)
     release(alice, "Different entity: registration 0104-01-012345")
     expect(alice.locator(".notice")).to_contain_text("second, different reviewer")
     release(alice, "Trying again on my own")
