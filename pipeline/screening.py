@@ -10,7 +10,10 @@ from datetime import date
 from typing import Protocol
 
 from pipeline.decisions.record import build_decision
+from pipeline.enrichment.end_use import classify_end_use
 from pipeline.enrichment.enrich import Enricher
+from pipeline.enrichment.parties.screener import load_party_screener
+from pipeline.enrichment.party_master import PartyMaster
 from pipeline.enrichment.products import ProductMaster
 from pipeline.rules.compiled import CompiledPack
 from pipeline.rules.engine import evaluate
@@ -50,12 +53,14 @@ class EngineScreener:
 
 
 def build_enricher(settings: Settings) -> Enricher:
-    """Enrichment from the reference files in `settings`; a missing part is a gap that holds orders."""
+    """Enrichment from the reference files in `settings`: product master, party master, party lists
+    (screening owners through the party master) and the end-use classifier."""
+    party_master = PartyMaster.load(settings.party_master_file)
     return Enricher(
         products=ProductMaster.load(settings.products_file),
-        party_master=None,
-        party_screener=None,
-        classify_end_use=None,
+        party_master=party_master,
+        party_screener=load_party_screener(settings, party_master.owner),
+        classify_end_use=classify_end_use,
     )
 
 
