@@ -103,3 +103,25 @@ class AuditRecord(BaseModel):
     review_id: str | None = None
     why: str = ""
     detail: str = ""
+
+
+class AllowlistEntry(BaseModel):
+    """A cleared match on `holds.allowlist` (compacted, key = entry id + name as sent).
+
+    Enrichment can turn it into a clearance of (party, list entry) until `expires_at`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    entry_id: str
+    name_sent: str
+    party_role: str
+    list: str
+    listed_name: str
+    expires_at: datetime
+    cleared_at: datetime
+    cleared_by: str
+    reason: str
+    order_id: str
+    decision_id: str
+    review_id: str

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from pipeline.holds.apply import ReviewRefusedError, apply_review, follow_up_decision_id
+from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, follow_up_decision_id
 from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, read_topics
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldQueue
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
-from schemas.review import AuditOutcome, AuditRecord, Review
+from schemas.review import AllowlistEntry, AuditOutcome, AuditRecord, Review
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,8 @@ class ReviewApplier:
             return
         self.queue.add_decision(follow_up)
         await self._outbox.decision(follow_up)
-        if review.cleared is not None:
-            await self._outbox.allowlist(review.order_id, review.cleared)
+        for cleared in allowlist_entries(current, review, follow_up):
+            await self._outbox.allowlist(cleared)
         await self._audit(review, AuditOutcome.APPLIED, f"follow-up decision routes to {follow_up.route}")
 
     async def _audit(self, review: Review, outcome: AuditOutcome, detail: str) -> None:
@@ -96,6 +96,33 @@ class ReviewApplier:
                 detail=detail,
             )
         )
+
+
+def allowlist_entries(
+    current: DecisionRecord, review: Review, follow_up: DecisionRecord
+) -> list[AllowlistEntry]:
+    """The allowlist records a clear-match review produces: one per cleared party match."""
+    cleared = review.cleared
+    if cleared is None:
+        return []
+    by = follow_up.review.get("approved_by", review.reviewer) if follow_up.review else review.reviewer
+    return [
+        AllowlistEntry(
+            entry_id=match.entry_id,
+            name_sent=match.name_sent,
+            party_role=match.role,
+            list=match.list,
+            listed_name=match.listed_name,
+            expires_at=cleared.expires_at,
+            cleared_at=review.created_at,
+            cleared_by=by,
+            reason=review.justification,
+            order_id=review.order_id,
+            decision_id=current.decision_id,
+            review_id=review.review_id,
+        )
+        for match in clearing_effect(current, cleared).matches
+    ]
 
 
 def _reviews_before(reviews: list[Review], review: Review) -> list[Review]:

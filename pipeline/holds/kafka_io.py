@@ -20,7 +20,7 @@ from pipeline.topics import TopicSpec, topic_specs
 from pipeline.topics import ensure_topics as create_missing_topics
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
-from schemas.review import AuditRecord, ClearedMatch, Review
+from schemas.review import AllowlistEntry, AuditRecord, Review
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ def route_topic(settings: Settings, route: Route) -> str:
     return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
 
 
-def allowlist_key(cleared: ClearedMatch) -> str:
-    return f"{cleared.entry_id}|{cleared.name_sent}"
+def allowlist_key(entry: AllowlistEntry) -> str:
+    return f"{entry.entry_id}|{entry.name_sent}"
 
 
 async def ensure_topics(settings: Settings) -> None:
@@ -67,8 +67,8 @@ class KafkaOutbox:
     async def audit(self, record: AuditRecord) -> None:
         await self._send(self._settings.topics.audit, record.order_id or record.actor, record)
 
-    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None:  # noqa: ARG002 - keyed by entry
-        await self._send(self._settings.topics.allowlist, allowlist_key(cleared), cleared)
+    async def allowlist(self, entry: AllowlistEntry) -> None:
+        await self._send(self._settings.topics.allowlist, allowlist_key(entry), entry)
 
     async def decision(self, record: DecisionRecord) -> None:
         """The follow-up goes to its route topic and, in full, to `screening.decisions`."""

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from schemas.decision import DecisionRecord
-from schemas.review import AuditRecord, ClearedMatch, Review
+from schemas.review import AllowlistEntry, AuditRecord, Review
 
 
 class HoldsOutbox(Protocol):
     async def review(self, review: Review) -> None: ...
     async def audit(self, record: AuditRecord) -> None: ...
-    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None: ...
+    async def allowlist(self, entry: AllowlistEntry) -> None: ...
     async def decision(self, record: DecisionRecord) -> None: ...
 
 
@@ -22,7 +22,7 @@ class MemoryOutbox:
 
     reviews: list[Review] = field(default_factory=list)
     audits: list[AuditRecord] = field(default_factory=list)
-    allowlisted: list[ClearedMatch] = field(default_factory=list)
+    allowlisted: list[AllowlistEntry] = field(default_factory=list)
     decisions: list[DecisionRecord] = field(default_factory=list)
 
     async def review(self, review: Review) -> None:
@@ -31,8 +31,8 @@ class MemoryOutbox:
     async def audit(self, record: AuditRecord) -> None:
         self.audits.append(record)
 
-    async def allowlist(self, order_id: str, cleared: ClearedMatch) -> None:  # noqa: ARG002 - keyed by entry
-        self.allowlisted.append(cleared)
+    async def allowlist(self, entry: AllowlistEntry) -> None:
+        self.allowlisted.append(entry)
 
     async def decision(self, record: DecisionRecord) -> None:
         self.decisions.append(record)

@@ -209,9 +209,9 @@ def test_every_action_publishes_a_review_an_audit_record_and_its_follow_up(
     assert [(d.route, d.order_id) for d in h.applied.decisions] == [(route, "o-1")]
     assert [a.outcome for a in h.applied.audits] == [AuditOutcome.APPLIED]
     if action is ReviewAction.CLEAR_MATCH:
-        assert [(c.entry_id, c.expires_at) for c in h.applied.allowlisted] == [
-            ("cl-mhi-aero-engines", NOW + timedelta(days=30))
-        ]
+        assert [
+            (c.entry_id, c.party_role, c.cleared_by, c.reason, c.expires_at) for c in h.applied.allowlisted
+        ] == [("cl-mhi-aero-engines", "end_user", "alice", "documents checked", NOW + timedelta(days=30))]
 
 
 def test_prohibited_release_needs_two_different_reviewers() -> None:
