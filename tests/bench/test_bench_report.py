@@ -1,0 +1,81 @@
+"""Headline figures, ratios and target verdicts computed from a results document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench.report import summarize
+
+
+def _session(kind: str, workers: int, rates: list[float], p99: float, rss: list[float]) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "workers": workers,
+        "saturation": [
+            {
+                "orders_per_s": r,
+                "orders_per_cpu_s": r * 1.25,
+                "cpu_cores_per_worker": [0.8] * workers,
+                "routes": {},
+            }
+            for r in rates
+        ],
+        "latency": [
+            {
+                "offered_per_s": 1000.0,
+                "sent": 5000,
+                "decided": 5000,
+                "read_back": {"p50_ms": p99 / 4, "p95_ms": p99 / 2, "p99_ms": p99, "max_ms": p99 * 2},
+                "cpu_cores_per_worker": [0.5] * workers,
+            }
+        ],
+        "peak_rss_mb": rss,
+        "profile": {},
+    }
+
+
+def _results(pipeline_rates: list[float], p99: float, rss: list[float]) -> dict[str, Any]:
+    return {
+        "broker": {
+            "producer": {"records_per_s": 40_000.0},
+            "consumer": {"fetch_records_per_s": 90_000.0},
+        },
+        "sessions": [
+            _session("passthrough", 1, [4000.0, 5000.0, 4500.0], 20.0, [70.0]),
+            _session("pipeline", 1, pipeline_rates, p99, rss),
+            _session("pipeline", 2, [x * 1.8 for x in pipeline_rates], p99, [rss[0], rss[0]]),
+        ],
+    }
+
+
+def test_ratios_use_medians_of_the_runs() -> None:
+    summary = summarize(_results([2000.0, 2600.0, 2400.0], 60.0, [300.0]))
+    assert summary["broker_records_per_s"] == 40_000.0
+    assert summary["layers"]["pipeline_1w"]["orders_per_s"] == 2400.0
+    assert summary["ratios"]["pipeline_over_passthrough"] == pytest.approx(2400 / 4500, abs=1e-3)
+    assert summary["ratios"]["passthrough_over_broker"] == pytest.approx(4500 / 40_000, abs=1e-3)
+    assert summary["ratios"]["pipeline_2w_over_1w"] == pytest.approx(1.8, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("rates", "p99", "rss", "expected"),
+    [
+        ([2400.0], 60.0, [300.0], (True, True, True)),
+        ([2000.0], 60.0, [300.0], (False, True, True)),
+        ([2400.0], 140.0, [300.0], (True, False, True)),
+        ([2400.0], 60.0, [520.0], (True, True, False)),
+    ],
+)
+def test_each_target_is_judged_on_its_own(
+    rates: list[float], p99: float, rss: list[float], expected: tuple[bool, bool, bool]
+) -> None:
+    targets = summarize(_results(rates, p99, rss))["targets"]
+    assert tuple(targets.values()) == expected
+
+
+def test_a_fixed_load_the_worker_fell_behind_on_misses_the_latency_target() -> None:
+    results = _results([2400.0], 60.0, [300.0])
+    results["sessions"][1]["latency"][0]["decided"] = 4000
+    assert summarize(results)["targets"]["p99_at_1000_per_s_at_most_100ms"] is False
