@@ -1,5 +1,5 @@
-"""`screening console` (the web console) and `screening holds list|show|release|deny|escalate|license|
-clear-match` (the same review events from a terminal).
+"""`screening console` (the web console), `screening holds list|show|release|deny|escalate|license|
+clear-match` (the same review events from a terminal) and `screening holds apply-reviews` (the applier).
 
 The hold commands read the hold topics up to their current end, then act as a configured console user:
 they ask for that user's password (from stdin when it is not a terminal) and publish the review and
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import sys
@@ -65,6 +66,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     clear.add_argument("--days", default="90", help="days until the clearance expires (1-365)")
     clear.set_defaults(handler=_act, review_action="clear_match")
 
+    applier = actions.add_parser(
+        "apply-reviews", help="run the review applier: holds.reviews -> follow-up decisions (until Ctrl-C)"
+    )
+    applier.set_defaults(handler=_apply_reviews)
+
 
 def _acting_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("order_id")
@@ -87,6 +93,14 @@ def _console(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+    return 0
+
+
+def _apply_reviews(_: argparse.Namespace) -> int:
+    from pipeline.holds.apply import run_review_applier
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_review_applier(load_settings()))
     return 0
 
 
