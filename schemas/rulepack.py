@@ -154,6 +154,10 @@ class Scope(_Data):
     party_programs: list[str] = Field(default_factory=list)
     party_match: list[PartyStrength] = Field(default_factory=lambda: [PartyStrength.STRONG])
     list_status: list[ListStatus] = Field(default_factory=lambda: [ListStatus.LISTED])
+    party_ownership: Literal["direct", "owned", "any"] = Field(
+        default="direct",
+        description="direct: the party is listed; owned: only through a >= 50 % listed owner; any: both",
+    )
 
     @model_validator(mode="after")
     def _selects_items(self) -> Scope:
@@ -187,6 +191,7 @@ class ExampleParty(_Data):
     role: str = "end_user"
     strength: PartyStrength = PartyStrength.STRONG
     status: ListStatus = ListStatus.LISTED
+    via_owner: str | None = None
 
 
 class Example(_Data):

@@ -71,6 +71,7 @@ class CompiledRule:
     party_programs: frozenset[str]
     party_strengths: frozenset[str]
     party_statuses: frozenset[str]
+    party_ownership: str
     has_order_conditions: bool
 
     def state(self, as_of: date) -> RuleStatus:
@@ -243,6 +244,7 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
         party_programs=frozenset(scope.party_programs),
         party_strengths=frozenset(s.value for s in scope.party_match),
         party_statuses=frozenset(s.value for s in scope.list_status),
+        party_ownership=scope.party_ownership,
         has_order_conditions=bool(
             scope.destination_countries
             or scope.end_user_countries

@@ -95,6 +95,7 @@ class OrderContext:
                 if h.program in rule.party_programs
                 and h.strength in rule.party_strengths
                 and h.status in rule.party_statuses
+                and _ownership_matches(rule.party_ownership, h)
             ]
             if not hits:
                 return None
@@ -103,5 +104,14 @@ class OrderContext:
         return ConditionResult(tuple(evidence), party_role)
 
 
+def _ownership_matches(ownership: str, hit: PartyHit) -> bool:
+    """List effects bind the listed party; a >= 50 % owned subsidiary only where a rule says so."""
+    if ownership == "any":
+        return True
+    return (hit.via_owner is not None) == (ownership == "owned")
+
+
 def _describe_hit(hit: PartyHit) -> str:
-    return f"{hit.name_sent} = {hit.listed_name} [{hit.program} {hit.entry_id}, {hit.strength}, {hit.status}]"
+    owner = f", owned by {hit.via_owner}" if hit.via_owner else ""
+    listing = f"{hit.program} {hit.entry_id}, {hit.strength}, {hit.status}{owner}"
+    return f"{hit.name_sent} = {hit.listed_name} [{listing}]"

@@ -60,6 +60,7 @@ def _hit(party: ExampleParty, country: str) -> PartyHit:
         strength=party.strength.value,
         matched="example",
         status=party.status.value,
+        via_owner=party.via_owner,
     )
 
 
