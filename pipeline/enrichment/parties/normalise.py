@@ -108,8 +108,7 @@ class Normaliser:
                 found.extend(self._han_tokens(run))
             elif _KANA_RUN.match(run):
                 found.extend(self._kana_tokens(run))
-        if not found:
-            found = [r for r in runs if r]
+        # A name that is only a Chinese or Japanese legal form ("有限公司") has no identity: no tokens.
         return tuple(dict.fromkeys(found))
 
     def _latin_tokens(self, words: list[str]) -> list[str]:
