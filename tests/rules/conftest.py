@@ -52,7 +52,13 @@ class FakeScreener:
         return self.hits
 
 
-def hit(program: str, role: str = "end_user", strength: str = "strong", status: str = "listed") -> PartyHit:
+def hit(
+    program: str,
+    role: str = "end_user",
+    strength: str = "strong",
+    status: str = "listed",
+    via_owner: str | None = None,
+) -> PartyHit:
     return PartyHit(
         role=role,
         name_sent="Listed Co",
@@ -65,6 +71,7 @@ def hit(program: str, role: str = "end_user", strength: str = "strong", status: 
         strength=strength,
         matched="name",
         status=status,
+        via_owner=via_owner,
     )
 
 

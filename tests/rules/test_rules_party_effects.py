@@ -17,6 +17,13 @@ PLAIN = {"sku": "OFFICE-CHAIR"}
 # (case, line, hit options, route, rule id that must appear with outcome, or None when nothing applies)
 CASES: list[tuple[str, dict[str, Any], dict[str, str], Route, tuple[str, str] | None]] = [
     (
+        "subsidiary of an ECL entity is reviewed, not banned",
+        DUAL_USE,
+        {"program": "CN-ECL", "via_owner": "Listed Parent Corp"},
+        Route.HOLD,
+        ("cn-party-owned-by-listed", "review"),
+    ),
+    (
         "ECL dual-use prohibited",
         DUAL_USE,
         {"program": "CN-ECL"},
