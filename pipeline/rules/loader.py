@@ -65,6 +65,7 @@ def _cross_check(pack: RulePack, root: yaml.Node | None) -> list[PackProblem]:
     """What single models cannot see: duplicate ids and `items_of` pointing nowhere or in a cycle."""
     problems = []
     ids = {rule.id for rule in pack.rules}
+    by_id = {rule.id: rule for rule in pack.rules}
     first_line: dict[str, int | None] = {}
     for index, rule in enumerate(pack.rules):
         line = _line(root, ("rules", index, "id"))
@@ -79,6 +80,9 @@ def _cross_check(pack: RulePack, root: yaml.Node | None) -> list[PackProblem]:
                 problems.append(PackProblem(rule.id, scope_line, f"items_of names unknown rule {ref!r}"))
             elif ref == rule.id:
                 problems.append(PackProblem(rule.id, scope_line, "items_of names the rule itself"))
+            elif by_id[ref].scope.hs_codes_reference_only and not rule.scope.hs_codes_reference_only:
+                reason = f"items_of names {ref!r}, whose customs codes are reference only: say so here too"
+                problems.append(PackProblem(rule.id, scope_line, reason))
     return problems
 
 

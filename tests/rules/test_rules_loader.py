@@ -100,6 +100,16 @@ REFUSALS = [
         "items_of names unknown rule 't-none'",
     ),
     (
+        "items_of inherits reference-only codes silently",
+        pack_text(
+            rule("t-one", scope='hs_codes: ["7105"]\n      hs_codes_reference_only: true'),
+            rule("t-two", scope="items_of: [t-one]"),
+        ),
+        "t-two",
+        24,
+        "customs codes are reference only",
+    ),
+    (
         "scope selects nothing",
         pack_text(rule("t-one", scope="destination_countries: [US]")),
         "t-one",
