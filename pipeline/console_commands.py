@@ -13,9 +13,12 @@ import asyncio
 import contextlib
 import getpass
 import json
+import logging
+import signal
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipeline.settings import Settings, load_settings
 
@@ -86,21 +89,30 @@ def _console(args: argparse.Namespace) -> int:
     if args.hash_password:
         print(hash_password(_read_password("Password to hash: ")))
         return 0
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve_console(load_settings(), apply_reviews=args.apply_reviews))
+        asyncio.run(_until_signalled(serve_console(settings, apply_reviews=args.apply_reviews)))
     except ConsoleConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 0
     return 0
+
+
+async def _until_signalled(service: Coroutine[Any, Any, None]) -> None:
+    """Run `service` until it ends or SIGINT/SIGTERM cancels it, so Kafka clients close cleanly."""
+    task = asyncio.ensure_future(service)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _apply_reviews(_: argparse.Namespace) -> int:
     from pipeline.holds.apply import run_review_applier
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_review_applier(load_settings()))
+    asyncio.run(_until_signalled(run_review_applier(load_settings())))
     return 0
 
 

@@ -328,3 +328,20 @@ def test_queue_filters(query: str, expected: list[str]) -> None:
         assert [x["order_id"] for x in listing["holds"]] == expected
 
     run(scenario)
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_sign_in_never_redirects_off_the_console(next_url: str) -> None:
+    async def scenario(_: Harness, client: Client) -> None:
+        page = await client.get("/login")
+        token = CSRF_RE.search(await page.text())
+        assert token is not None
+        assert page.headers["X-Frame-Options"] == "DENY"
+        response = await client.post(
+            "/login",
+            data={"username": "alice", "password": PASSWORD, "csrf": token.group(1), "next": next_url},
+            allow_redirects=False,
+        )
+        assert (response.status, response.headers["Location"]) == (303, "/")
+
+    run(scenario)
