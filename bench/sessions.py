@@ -40,7 +40,16 @@ class SessionResult:
 
 
 class Session:
-    def __init__(self, kind: WorkerKind, workers: int, base: Settings, run_dir: Path, encode: Encode) -> None:
+    def __init__(
+        self,
+        kind: WorkerKind,
+        workers: int,
+        base: Settings,
+        run_dir: Path,
+        encode: Encode,
+        *,
+        worker_env: dict[str, str] | None = None,
+    ) -> None:
         tag = f"bench-{kind.value}-{workers}w-{uuid.uuid4().hex[:6]}"
         self.settings = replace(base, topic_prefix=f"{tag}.", app_id=tag)
         self.kind = kind
@@ -48,7 +57,8 @@ class Session:
         self.run_dir = run_dir / tag
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.workers = [
-            BenchWorker(kind, self.settings, self.run_dir, f"worker{n + 1}") for n in range(workers)
+            BenchWorker(kind, self.settings, self.run_dir, f"worker{n + 1}", worker_env)
+            for n in range(workers)
         ]
         self.result = SessionResult(kind.value, workers)
         self._phase = 0

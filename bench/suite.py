@@ -73,19 +73,18 @@ def _session(
     mix: OrderMix,
     sizes: Sizes,
     loads: tuple[float, ...],
-    profile: bool = False,
+    profile_path: Path | None = None,
+    worker_env: dict[str, str] | None = None,
 ) -> SessionResult:
     print(f"-- {kind.value}, {workers} worker(s)", flush=True)
-    with Session(kind, workers, settings, RUN_DIR, mix.encoded) as session:
+    with Session(kind, workers, settings, RUN_DIR, mix.encoded, worker_env=worker_env) as session:
         for run in session.saturation(sizes.saturation_orders, sizes.repeats):
             print(
                 f"   saturation: {run['orders_per_s']:.0f} orders/s, cpu {run['cpu_cores_per_worker']}",
                 flush=True,
             )
-        if profile:
-            found = session.profiled_saturation(
-                sizes.saturation_orders, RESULTS_DIR / f"profile-{kind.value}.txt"
-            )
+        if profile_path is not None:
+            found = session.profiled_saturation(sizes.saturation_orders, profile_path)
             print(f"   profiled run: {found.get('samples', 0)} samples", flush=True)
         for rate in loads:
             point = session.fixed_load(rate, sizes.load_seconds)
@@ -105,7 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-offline", action="store_true", help="leave out bench/engine.py and parties.py"
     )
+    parser.add_argument(
+        "--worker-env", action="append", default=[], metavar="NAME=VALUE", help="extra worker environment"
+    )
+    parser.add_argument("--tag", default="", help="suffix for the result files of an experiment")
     args = parser.parse_args(argv)
+    worker_env = dict(item.split("=", 1) for item in args.worker_env)
+    suffix = f"-{args.tag}" if args.tag else ""
     sizes = QUICK if args.quick else Sizes()
     started = time.time()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -120,12 +125,21 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "load_average_start": load_average(),
         "sizes": asdict(sizes),
+        "worker_env": worker_env,
         "order_bytes": {"median": statistics.median(sizes_bytes), "max": max(sizes_bytes)},
     }
     print("-- broker ceiling (ProducerPerformance, ConsumerPerformance)", flush=True)
     results["broker"] = broker_ceiling(base, sizes, RUN_DIR / "payloads.txt")
     sessions = [
-        _session(WorkerKind.PASSTHROUGH, 1, settings=base, mix=mix, sizes=sizes, loads=sizes.loads),
+        _session(
+            WorkerKind.PASSTHROUGH,
+            1,
+            settings=base,
+            mix=mix,
+            sizes=sizes,
+            loads=sizes.loads,
+            worker_env=worker_env,
+        ),
         _session(
             WorkerKind.PIPELINE,
             1,
@@ -133,9 +147,18 @@ def main(argv: list[str] | None = None) -> int:
             mix=mix,
             sizes=sizes,
             loads=sizes.loads,
-            profile=True,
+            profile_path=RESULTS_DIR / f"profile-pipeline{suffix}.txt",
+            worker_env=worker_env,
         ),
-        _session(WorkerKind.PIPELINE, 2, settings=pipeline_settings, mix=mix, sizes=sizes, loads=(1000,)),
+        _session(
+            WorkerKind.PIPELINE,
+            2,
+            settings=pipeline_settings,
+            mix=mix,
+            sizes=sizes,
+            loads=(1000,),
+            worker_env=worker_env,
+        ),
     ]
     results["sessions"] = [asdict(s) for s in sessions]
     if not args.skip_offline:
@@ -144,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     results["load_average_end"] = load_average()
     results["seconds"] = round(time.time() - started, 1)
     results["summary"] = summarize(results)
-    write_results(results, RESULTS_DIR / "results.json")
-    write_plot(results, RESULTS_DIR / "latency-vs-load.png")
+    write_results(results, RESULTS_DIR / f"results{suffix}.json")
+    write_plot(results, RESULTS_DIR / f"latency-vs-load{suffix}.png")
     print_summary(results)
     return 0
 

@@ -35,8 +35,16 @@ _COMMANDS = {
 class BenchWorker:
     """One worker subprocess with its own web port, data dir and log file."""
 
-    def __init__(self, kind: WorkerKind, settings: Settings, run_dir: Path, name: str) -> None:
+    def __init__(
+        self,
+        kind: WorkerKind,
+        settings: Settings,
+        run_dir: Path,
+        name: str,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.kind = kind
+        self.extra_env = dict(extra_env or {})
         self.name = name
         self.settings = replace(settings, web_port=free_port(), data_dir=run_dir / f"{name}-data")
         self.log_path = run_dir / f"{name}.log"
@@ -51,6 +59,7 @@ class BenchWorker:
     def start(self) -> BenchWorker:
         env = {**os.environ, **settings_env(self.settings)}
         env["SCREENING_PARTY_LIST_FILES"] = os.pathsep.join(str(p) for p in self.settings.party_list_files)
+        env.update(self.extra_env)  # experiments, e.g. faust's PRODUCER_LINGER
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
             [sys.executable, *_COMMANDS[self.kind]],
