@@ -3,10 +3,15 @@
 The current decision of an order is the one with the highest revision, latest evaluation time. An
 order is an open hold while its current decision routes to HOLD and was not denied. Feeding is
 idempotent (decisions and reviews are keyed by their ids), so replaying a topic changes nothing.
+
+Only orders that have been on hold are kept: most orders are released at once and never need a
+page, so their decisions are dropped and their order events wait in a bounded buffer in case a
+hold for them follows.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,11 +127,16 @@ def _sort_key(decision: DecisionRecord) -> tuple[int, datetime]:
     return (decision.revision, decision.evaluated_at)
 
 
+DEFAULT_ORDER_BUFFER = 50_000
+
+
 class HoldQueue:
     """Not thread-safe: the console and the applier feed it from one asyncio loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, order_buffer: int = DEFAULT_ORDER_BUFFER) -> None:
         self._files: dict[str, OrderFile] = {}
+        self._unheld_orders: OrderedDict[str, OrderEvent] = OrderedDict()
+        self._order_buffer = order_buffer
         self._decision_ids: set[str] = set()
         self._review_ids: set[str] = set()
         self.version = 0
@@ -134,12 +144,14 @@ class HoldQueue:
     def _file(self, order_id: str) -> OrderFile:
         found = self._files.get(order_id)
         if found is None:
-            found = self._files[order_id] = OrderFile(order_id)
+            found = self._files[order_id] = OrderFile(order_id, order=self._unheld_orders.pop(order_id, None))
         return found
 
     def add_decision(self, decision: DecisionRecord) -> bool:
-        """Record a decision; False when it was already known."""
+        """Record a decision; False when it was already known or concerns an order never held."""
         if decision.decision_id in self._decision_ids:
+            return False
+        if decision.order_id not in self._files and decision.route is not Route.HOLD:
             return False
         self._decision_ids.add(decision.decision_id)
         decisions = self._file(decision.order_id).decisions
@@ -159,8 +171,15 @@ class HoldQueue:
         return True
 
     def add_order(self, order: OrderEvent) -> None:
-        entry = self._file(order.order_id)
-        if entry.order is None or order.revision >= entry.order.revision:
+        entry = self._files.get(order.order_id)
+        if entry is None:
+            buffered = self._unheld_orders.get(order.order_id)
+            if buffered is None or order.revision >= buffered.revision:
+                self._unheld_orders[order.order_id] = order
+            self._unheld_orders.move_to_end(order.order_id)
+            while len(self._unheld_orders) > self._order_buffer:
+                self._unheld_orders.popitem(last=False)
+        elif entry.order is None or order.revision >= entry.order.revision:
             entry.order = order
             self.version += 1
 

@@ -10,6 +10,7 @@ from pipeline.holds.apply import apply_review
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
 from pipeline.holds.samples import licence_hold, party_list_hold
 from schemas.decision import Route
+from schemas.order import OrderEvent
 from schemas.review import Review, ReviewAction
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -116,3 +117,39 @@ def test_escalated_holds_stay_open_denied_holds_close(action: ReviewAction, open
     if open_after:
         assert rows["lic-old"].escalated
         assert rows["lic-old"].age == "3 h 12 min"
+
+
+def test_only_orders_that_were_held_are_kept_and_their_order_event_follows_them() -> None:
+    queue = HoldQueue(order_buffer=2)
+    order = OrderEvent.model_validate(
+        {
+            "order_id": "later-held",
+            "event_time": "2026-03-02T09:15:00+00:00",
+            "exporter": {"name": "Exporter", "country": "CN"},
+            "consignee": {"name": "Consignee", "country": "FR"},
+            "end_user": {"name": "End user", "country": "FR"},
+            "destination_country": "FR",
+            "lines": [
+                {
+                    "line_id": "1",
+                    "description": "x",
+                    "quantity": 1,
+                    "unit": "kg",
+                    "value": 1,
+                    "currency": "EUR",
+                }
+            ],
+        }
+    )
+    queue.add_order(order)
+    released = licence_hold("never-held", evaluated_at=NOW).model_copy(update={"route": Route.RELEASE})
+    assert not queue.add_decision(released)
+    assert queue.get("never-held") is None
+    for evicting in ("a", "b"):
+        queue.add_order(order.model_copy(update={"order_id": evicting}))
+    queue.add_order(order)  # buffer of 2: "a" goes, "later-held" stays as the newest
+    queue.add_decision(licence_hold("later-held", evaluated_at=NOW))
+    entry = queue.get("later-held")
+    assert entry is not None
+    assert entry.order == order
+    assert [r.destination for r in queue.open_holds(NOW)] == ["FR"]
