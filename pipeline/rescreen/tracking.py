@@ -85,10 +85,16 @@ class OrderTracker:
     def finish(self, order: OrderEvent, record: DecisionRecord, messages: list[Outbound]) -> list[Outbound]:
         key = order.order_id.encode()
         prior = self.state(order.order_id)
-        if prior is not None and order.revision <= prior.revision:
-            # A repeated or older revision changes nothing (its decision, if any, is already out).
+        if prior is not None and order.revision < prior.revision:
+            # An older revision changes nothing: a newer one's decision is already out.
             self.dropped += 1
             return []
+        if prior is not None and order.revision == prior.revision:
+            # A repeat (redelivered after a crash, or sent twice). The state may have been saved while
+            # the decision never left (kill -9 in between), so publish it again: same decision id.
+            if order.status is not OrderStatus.ACTIVE or prior.status is not OrderStatus.ACTIVE:
+                return []
+            return self.route(order, record, messages)[0]
         returned = (
             [self.address(cancel_request(prior.licence, order.order_id, order.revision))]
             if (prior is not None and prior.licence)
