@@ -156,7 +156,11 @@ class DedicatedBroker:
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "KAFKA_DATA_DIR": str(self.data_dir),
         }
-        subprocess.run(["bash", str(BROKER_SCRIPT), action], env=env, check=True, capture_output=True)
+        done = subprocess.run(["bash", str(BROKER_SCRIPT), action], env=env, capture_output=True, check=False)
+        if done.returncode != 0:
+            output = (done.stdout + done.stderr).decode("utf-8", errors="replace")[-3000:]
+            msg = f"broker.sh {action} on port {self.port} failed ({done.returncode}):\n{output}"
+            raise RuntimeError(msg)
 
     def start(self) -> None:
         self._run("start")

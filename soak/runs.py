@@ -5,15 +5,18 @@ Shared by tests/reliability and anything else that needs to prove a run conserve
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
+
+from kafka.errors import KafkaError
 
 from pipeline.audit.baseline import offline_baseline
 from pipeline.audit.conservation import ConservationReport, OffsetRef
 from pipeline.audit.readback import ConservationProbe, mark_run
-from pipeline.settings import Settings
+from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.topics import ensure_topics
 from schemas.decision import Route
 from soak.harness import WorkerProcess, produce
@@ -26,6 +29,9 @@ FAST_GROUP_ENV = {
     "BROKER_HEARTBEAT_INTERVAL": "1",
     "BROKER_REBALANCE_TIMEOUT": "20",
 }
+
+
+RESULTS = PROJECT_ROOT / "test-artifacts" / "reliability-results.jsonl"
 
 
 def run_settings(base: Settings, name: str) -> Settings:
@@ -47,7 +53,13 @@ class FaultRun:
             settings.app_id.upper(), listed=listed_names(settings.party_list_files[0])
         )
         ensure_topics(settings)
-        self.probe = ConservationProbe(settings, mark_run(settings), keep_orders=True)
+        self._mark = mark_run(settings)
+        self.probe = ConservationProbe(settings, self._mark, keep_orders=True)
+
+    def reopen_probe(self) -> None:
+        """A fresh probe from the run's start, e.g. after the broker was restarted under the old one."""
+        self.probe.close()
+        self.probe = ConservationProbe(self.settings, self._mark, keep_orders=True)
 
     def start_worker(self, name: str | None = None, *, ready: bool = True) -> WorkerProcess:
         name = name or f"w{len(self.workers)}"
@@ -71,7 +83,10 @@ class FaultRun:
         """Until the probe has read `at_least` decisions or dead letters: used to fault mid-stream."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            self.probe.refresh()
+            try:
+                self.probe.refresh()
+            except (KafkaError, TimeoutError):
+                continue
             if len(self.probe.decisions) + len(self.probe.dead_letters) >= at_least:
                 return
             time.sleep(0.2)
@@ -94,7 +109,13 @@ class FaultRun:
             worker.stop()
         self.probe.close()
 
-    def assert_conserved(self, report: ConservationReport) -> None:
-        """Every produced record accounted for; nothing lost, duplicated or wrongly released."""
+    def assert_conserved(self, report: ConservationReport, fault: str) -> None:
+        """Every produced record accounted for; nothing lost, duplicated or wrongly released.
+
+        The counts are appended to test-artifacts/reliability-results.jsonl for RELIABILITY.md.
+        """
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"fault": fault, **asdict(report)}) + "\n")
         assert report.consumed == self.produced, report.summary()
         assert report.holds, f"{report.summary()}\nlost: {report.lost_examples}\n{self.logs()}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from pipeline.audit.conservation import (
@@ -177,7 +178,12 @@ class ConservationProbe:
         """
         deadline = time.monotonic() + timeout_s
         while True:
-            self.refresh()
+            try:
+                self.refresh()
+            except (KafkaError, TimeoutError):
+                # A broker restarting mid-run: keep what was read and try again until the deadline.
+                if time.monotonic() > deadline:
+                    raise
             report = self.report(baseline)
             complete = report.lost == 0 and (expected is None or report.consumed >= expected)
             if complete or time.monotonic() > deadline:

@@ -31,7 +31,7 @@ def test_worker_killed_mid_stream_and_restarted(fault_run: FaultRun) -> None:
     first.kill9()
     fault_run.produce_orders(ORDERS // 2)
     fault_run.start_worker("restarted")
-    fault_run.assert_conserved(fault_run.settle())
+    fault_run.assert_conserved(fault_run.settle(), "worker killed (kill -9) mid-stream, restarted")
 
 
 def test_two_workers_one_killed_the_other_takes_over(fault_run: FaultRun) -> None:
@@ -41,7 +41,7 @@ def test_two_workers_one_killed_the_other_takes_over(fault_run: FaultRun) -> Non
     fault_run.wait_decided(ORDERS // 3)
     victim.kill9()
     fault_run.produce_orders(ORDERS // 2)
-    fault_run.assert_conserved(fault_run.settle(timeout_s=120))
+    fault_run.assert_conserved(fault_run.settle(timeout_s=120), "two workers, one killed (rebalance)")
 
 
 def test_slow_consumer_paused_mid_stream(fault_run: FaultRun) -> None:
@@ -55,7 +55,7 @@ def test_slow_consumer_paused_mid_stream(fault_run: FaultRun) -> None:
         time.sleep(4)
     finally:
         os.killpg(worker.pid, signal.SIGCONT)
-    fault_run.assert_conserved(fault_run.settle(timeout_s=120))
+    fault_run.assert_conserved(fault_run.settle(timeout_s=120), "slow consumer (worker paused 4 s)")
     assert worker.alive()
 
 
@@ -70,7 +70,7 @@ def test_duplicated_and_out_of_order_deliveries(fault_run: FaultRun) -> None:
         records += [(key, twice), (key, twice), (key, encode(factory.order(i, revision=1)))]
     fault_run.produce_raw(records)
     report = fault_run.settle()
-    fault_run.assert_conserved(report)
+    fault_run.assert_conserved(report, "duplicated and out-of-order deliveries")
     current = {d.order_id: d.revision for d in fault_run.probe.decisions}
     assert set(current.values()) == {2}, "a stale revision became an order's latest decision"
     assert report.decided == len(records)
@@ -85,11 +85,14 @@ def test_broker_restarted_mid_stream(rel_base_settings: Settings, tmp_path: Path
         run.start_worker()
         run.produce_orders(ORDERS)
         run.wait_decided(ORDERS // 4)
+        # Our own clients stay off the broker while it is down; the workers keep running through it.
+        run.probe.close()
         broker.stop()
         time.sleep(2)
         broker.start()
+        run.reopen_probe()
         run.produce_orders(ORDERS // 2)
-        run.assert_conserved(run.settle(timeout_s=150))
+        run.assert_conserved(run.settle(timeout_s=150), "broker restarted mid-stream")
         assert all(worker.alive() for worker in run.workers), run.logs()
     finally:
         run.close()
