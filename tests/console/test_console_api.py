@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
-from pipeline.console.app import build_app
+from pipeline.console.app import CONSOLE, build_app
 from pipeline.console.auth import SessionSigner, hash_password, parse_users
 from pipeline.holds.applier import ReviewApplier
 from pipeline.holds.outbox import MemoryOutbox
@@ -45,7 +45,7 @@ class Harness:
         self.applied = MemoryOutbox()
         self.applier = ReviewApplier(self.applied, self.queue)
         self._forwarded = 0
-        self.app = build_app(self.queue, self.outbox, USERS, SessionSigner(SECRET), clock=lambda: NOW)
+        self.app = build_app(self.queue, self.outbox, dict(USERS), SessionSigner(SECRET), clock=lambda: NOW)
 
     async def apply_reviews(self) -> None:
         """What the review applier does once the reviews reach holds.reviews."""
@@ -343,5 +343,15 @@ def test_sign_in_never_redirects_off_the_console(next_url: str) -> None:
             allow_redirects=False,
         )
         assert (response.status, response.headers["Location"]) == (303, "/")
+
+    run(scenario)
+
+
+def test_a_user_removed_from_the_configuration_loses_access_at_once() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        await sign_in(client, "bob")
+        assert (await client.get("/api/holds")).status == 200
+        del h.app[CONSOLE].users["bob"]
+        assert (await client.get("/api/holds")).status == 401
 
     run(scenario)
