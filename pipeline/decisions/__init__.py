@@ -1,1 +1,1 @@
-"""decisions"""
+"""Findings to decisions: `route.route_of` (HOLD > LICENSE > RELEASE) and `record.build_decision`."""
