@@ -18,18 +18,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from pipeline.console import pages
 from pipeline.console.actions import ActionRequest, audit, perform
 from pipeline.console.auth import Session, SessionSigner, User, verify_password
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
+from pipeline.metrics.web import metrics_handler
 from schemas.review import AuditOutcome, Role
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
-_ALLOWED_WITHOUT_SESSION = ("/login", "/static/", "/healthz")
+# Prometheus scrapes /metrics without a session: it carries counts and ages, never order data.
+_ALLOWED_WITHOUT_SESSION = ("/login", "/static/", "/healthz", "/metrics")
 
 Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -309,6 +312,8 @@ def build_app(
     users: dict[str, User],
     signer: SessionSigner,
     clock: Clock = _utc_now,
+    *,
+    metrics: CollectorRegistry | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_session_middleware])
     app[CONSOLE] = Console(queue, outbox, users, signer, clock)
@@ -328,6 +333,8 @@ def build_app(
             web.static("/static", STATIC_DIR),
         ]
     )
+    if metrics is not None:
+        app.router.add_get("/metrics", metrics_handler(metrics))
     return app
 
 

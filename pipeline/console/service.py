@@ -1,4 +1,5 @@
-"""Run the console: read the hold topics into the projection, serve the web app, optionally apply reviews.
+"""Run the console: read the hold topics into the projection, serve the web app and the hold-queue
+gauges on /metrics, optionally apply reviews.
 
 Until the worker hosts the review applier, `apply_reviews=True` runs it in the console's process.
 """
@@ -10,12 +11,14 @@ import contextlib
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, SessionSigner, parse_users
 from pipeline.holds import applier
 from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.holds.queue import HoldQueue
+from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 
 DEFAULT_PORT = 8080
@@ -60,7 +63,9 @@ async def serve_console(
         tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
     else:
         applier_started.set()
-    runner = web.AppRunner(build_app(queue, outbox, users, signer), access_log=None)
+    registry = CollectorRegistry()
+    register_hold_queue_metrics(registry, queue, hold_sla_seconds=settings.hold_sla_seconds)
+    runner = web.AppRunner(build_app(queue, outbox, users, signer, metrics=registry), access_log=None)
     await runner.setup()
     try:
         host, port = bind_address(settings)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from pipeline.console.app import CONSOLE, build_app
@@ -22,6 +23,7 @@ from pipeline.holds.applier import ReviewApplier
 from pipeline.holds.outbox import MemoryOutbox
 from pipeline.holds.queue import HoldQueue
 from pipeline.holds.samples import licence_hold, party_list_hold
+from pipeline.metrics.holds import register_hold_queue_metrics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import AuditOutcome, ReviewAction
 
@@ -355,3 +357,23 @@ def test_a_user_removed_from_the_configuration_loses_access_at_once() -> None:
         assert (await client.get("/api/holds")).status == 401
 
     run(scenario)
+
+
+def test_metrics_are_served_without_a_session_and_count_open_holds() -> None:
+    harness = Harness()
+    registry = CollectorRegistry()
+    register_hold_queue_metrics(registry, harness.queue, hold_sla_seconds=3600, clock=lambda: NOW)
+    app = build_app(
+        harness.queue, harness.outbox, dict(USERS), SessionSigner(SECRET), lambda: NOW, metrics=registry
+    )
+    harness.queue.add_decision(licence_hold("o-1", evaluated_at=NOW - timedelta(minutes=30)))
+
+    async def main() -> str:
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/metrics")
+            assert response.status == 200
+            return await response.text()
+
+    text = asyncio.run(main())
+    assert "screening_hold_oldest_age_seconds 1800.0" in text
+    assert "screening_hold_sla_seconds 3600.0" in text
