@@ -151,6 +151,15 @@ def main(argv: list[str] | None = None) -> int:
             worker_env=worker_env,
         ),
         _session(
+            WorkerKind.PIPELINE_QUIET,
+            1,
+            settings=pipeline_settings,
+            mix=mix,
+            sizes=sizes,
+            loads=(1000,),
+            worker_env=worker_env,
+        ),
+        _session(
             WorkerKind.PIPELINE,
             2,
             settings=pipeline_settings,

@@ -24,11 +24,13 @@ from soak.harness import free_port, settings_env
 class WorkerKind(StrEnum):
     PASSTHROUGH = "passthrough"
     PIPELINE = "pipeline"
+    PIPELINE_QUIET = "pipeline-quiet"
 
 
 _COMMANDS = {
     WorkerKind.PASSTHROUGH: ["-m", "bench.passthrough"],
     WorkerKind.PIPELINE: ["-m", "pipeline.cli", "worker"],
+    WorkerKind.PIPELINE_QUIET: ["-m", "bench.quiet_worker"],
 }
 
 
