@@ -37,9 +37,9 @@ SATURATED_P99_MS = 2_000.0
 @dataclass(frozen=True, slots=True)
 class Sizes:
     perf_records: int = 100_000
-    saturation_orders: int = 5_000
+    saturation_orders: int = 3_000
     repeats: int = 3
-    load_seconds: float = 15.0
+    load_seconds: float = 10.0
     loads: tuple[float, ...] = (250, 500, 1000, 1500, 2000)
     list_entries: int = 50_000
 
