@@ -290,10 +290,12 @@ def detail_page(
     actions = _actions(entry, decision, csrf) if may_act and entry.is_open_hold else ""
     body = (
         f"<h1>Order {esc(entry.order_id)}</h1>{_banner(notice, error)}"
-        f'<p id="hold-state">Revision {decision.revision} · as of {esc(decision.as_of.isoformat())} · '
+        f'<p id="hold-state" data-order-id="{esc(entry.order_id)}" '
+        f'data-decision-id="{esc(decision.decision_id)}">'
+        f"Revision {decision.revision} · as of {esc(decision.as_of.isoformat())} · "
         f"<b>{esc(state)}</b> · decision {esc(decision.decision_id)}"
         f"{' · failed closed' if decision.fail_closed else ''}</p>"
         f"{actions}{_findings(decision)}{_matches(entry, decision, csrf, may_act and entry.is_open_hold)}"
         f"{_order(entry.order)}{_history(entry.decisions, entry.reviews)}"
     )
-    return _layout(f"Order {entry.order_id}", body, user=user, csrf=csrf)
+    return _layout(f"Order {entry.order_id}", body, user=user, csrf=csrf, script=True)

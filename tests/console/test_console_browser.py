@@ -226,7 +226,8 @@ def test_sign_in_see_a_new_hold_release_it_and_see_it_leave_the_queue(
     page.screenshot(path=str(ARTIFACTS / "console-detail.png"), full_page=True)
 
     release(page, "End use confirmed in writing: civil optics")
-    expect(page.locator(".notice")).to_have_text("Release sent.")
+    expect(page.locator(".notice").first).to_have_text("Release sent.")
+    expect(page.locator("#changed")).to_contain_text("route release")  # the applier's follow-up, live
     page.click("header .brand")
     expect(page.locator(f'#holds tr[data-order-id="{order_id}"]')).to_have_count(0)
 
@@ -262,7 +263,7 @@ def test_a_prohibited_finding_is_released_only_by_two_different_reviewers(
     ARTIFACTS.mkdir(exist_ok=True)
     alice.screenshot(path=str(ARTIFACTS / "console-detail-party-match.png"), full_page=True)
     release(alice, "Different entity: registration 0104-01-012345")
-    expect(alice.locator(".notice")).to_contain_text("second, different reviewer")
+    expect(alice.locator(".notice").first).to_contain_text("second, different reviewer")
     release(alice, "Trying again on my own")
     expect(alice.locator(".error")).to_contain_text("different reviewer must approve")
 
@@ -270,7 +271,7 @@ def test_a_prohibited_finding_is_released_only_by_two_different_reviewers(
     sign_in(bob, console.url, "bob", f"/holds/{order_id}")
     expect(bob.locator(".four-eyes").first).to_contain_text("alice")
     release(bob, "Agree: registration number differs from the listed entity")
-    expect(bob.locator(".notice")).to_have_text("Release sent.")
+    expect(bob.locator(".notice").first).to_have_text("Release sent.")
     bob.click("header .brand")
     expect(bob.locator(f'#holds tr[data-order-id="{order_id}"]')).to_have_count(0)
 

@@ -1,4 +1,37 @@
-// Live queue: poll the JSON endpoint every 2 s with the page's filters and swap in the rows it renders.
+// Live pages without a reload: the queue polls /api/holds every 2 s with the page's filters and swaps in
+// the rows it renders; a detail page polls its order and says when a newer decision replaced the one shown.
+(function () {
+  "use strict";
+  const state = document.getElementById("hold-state");
+  if (!state) {
+    return;
+  }
+  const url = "/api/holds/" + encodeURIComponent(state.dataset.orderId);
+
+  async function check() {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) {
+      return;
+    }
+    const data = await response.json();
+    if (data.current.decision_id === state.dataset.decisionId || document.getElementById("changed")) {
+      return;
+    }
+    const banner = document.createElement("p");
+    banner.id = "changed";
+    banner.className = "notice";
+    banner.setAttribute("role", "status");
+    const link = document.createElement("a");
+    link.href = window.location.pathname;
+    link.textContent = "Reload";
+    const route = data.current.route + (data.open ? " (still on hold)" : "");
+    banner.append("A newer decision replaced this one: route " + route + ". ", link);
+    state.after(banner);
+  }
+
+  window.setInterval(() => check().catch(() => undefined), 2000);
+})();
+
 (function () {
   "use strict";
   const table = document.querySelector("#holds tbody");
