@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 
 from pipeline.settings import Settings
 from schemas.alert import AlertParty, BlockedAlert
-from schemas.decision import DeadLetter, DecisionRecord, Outcome, Route
+from schemas.decision import DeadLetter, DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
+
+# Under the brokers' default 1 MB record limit, which the decision and shipments topics keep.
+MAX_DECISION_BYTES = 900_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +69,45 @@ def blocked_alerts(settings: Settings, order: OrderEvent, record: DecisionRecord
     ]
 
 
+def fit_decision(record: DecisionRecord, limit: int = MAX_DECISION_BYTES) -> DecisionRecord:
+    """The record, with per-line reasons beyond what fits folded into one reason per rule and outcome.
+
+    An order with thousands of lines gives a decision of several MB, which the broker refuses; the
+    send then fails after the source offset is committed and the order is lost. The route, the most
+    restrictive reasons and every rule that applied stay; only the repetition across lines is folded.
+    """
+    kept: list[Reason] = []
+    size = 0
+    folded: dict[tuple[str, Outcome], list[Reason]] = {}
+    for reason in record.reasons:
+        reason_size = len(reason.model_dump_json())
+        if size + reason_size <= limit // 2:
+            kept.append(reason)
+            size += reason_size
+        else:
+            folded.setdefault((reason.rule_id, reason.outcome), []).append(reason)
+    for group in folded.values():
+        first = group[0]
+        lines = sorted({r.line_id for r in group if r.line_id})
+        kept.append(
+            first.model_copy(
+                update={
+                    "line_id": None,
+                    "explanation": f"{first.explanation} (and {len(group) - 1} more findings of this rule, "
+                    f"{len(lines)} lines, folded to fit the topic)",
+                    "evidence": {"folded_findings": str(len(group)), "first_lines": ",".join(lines[:50])},
+                }
+            )
+        )
+    return record.model_copy(update={"reasons": kept})
+
+
 def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[Outbound]:
     key = order.order_id.encode()
     value = record.model_dump_json().encode()
+    if len(value) > MAX_DECISION_BYTES:
+        record = fit_decision(record)
+        value = record.model_dump_json().encode()
     messages = [
         Outbound(route_topic(settings, record.route), key, value),
         Outbound(settings.topics.decisions, key, value),
