@@ -58,7 +58,12 @@ CASES = [
     BadInput("empty value", lambda _: b"", R.EMPTY),
     BadInput("JSON array", lambda o: json.dumps([o]).encode(), R.NOT_AN_OBJECT),
     BadInput("wrong type: quantity as words", set_line("quantity", "ten"), R.WRONG_TYPE),
-    BadInput("wrong type: revision as text", changed(lambda o: o.__setitem__("revision", "2")), R.WRONG_TYPE),
+    BadInput(
+        "wrong type: revision as words", changed(lambda o: o.__setitem__("revision", "two")), R.WRONG_TYPE
+    ),
+    BadInput(
+        "wrong type: party as a list", changed(lambda o: o.__setitem__("exporter", ["ACME"])), R.WRONG_TYPE
+    ),
     BadInput("missing consignee", changed(lambda o: o.pop("consignee")), R.MISSING_FIELD),
     BadInput("missing lines", changed(lambda o: o.pop("lines")), R.MISSING_FIELD),
     BadInput(
