@@ -47,6 +47,17 @@ class ReferenceWatcher:
         self.worker_name = f"{socket.gethostname()}:{settings.web_port}"
 
     async def run(self) -> None:
+        """Follow the reference topics for the worker's lifetime; reconnect after a failure."""
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the data in force stays in force while the topics are unreachable
+                log.exception("reading the reference topics failed; retrying")
+                await asyncio.sleep(2.0)
+
+    async def _follow(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
         names = [self._settings.topics.reference(kind) for kind in REFERENCE_KINDS]
@@ -87,7 +98,8 @@ class ReferenceWatcher:
                 if records and records[-1].offset + 1 >= ends[tp]:
                     pending.discard(tp)
         if found:
-            await self._report(await self._offer(found), initial=True)
+            # After a reconnect, changes made meanwhile still trigger re-screening.
+            await self._report(await self._offer(found), initial=not self.loaded.is_set())
         self.loaded.set()
 
     async def _offer(self, envelopes: list[ReferenceEnvelope]) -> list[Offered]:
