@@ -95,7 +95,10 @@ class RecordProcessor:
             messages = decision_messages(self._settings, parsed, record)
             if self._finisher is not None:
                 messages = self._finisher(parsed, record, messages)
-            self._observer.decided(record, time.perf_counter() - started)
+            # A licence order's decision is counted by the licence agent once its draw is applied.
+            if any(message.topic == self._settings.topics.decisions for message in messages):
+                seconds = time.perf_counter() - started
+                self._observer.decided(record, seconds, destination=parsed.destination_country)
         except Exception as exc:  # one bad record must not stop the worker
             log.exception("processing failed at %s[%d]@%d", source.topic, source.partition, source.offset)
             self._observer.failed("process", exc)

@@ -107,8 +107,9 @@ def test_records_through_the_processor_are_counted_exactly() -> None:
         return metrics[(name, frozenset(labels.items()))]
 
     assert value("screening_orders_received_total") == 6
-    assert value("screening_decisions_total", route="release", destination="other") == 2
-    assert value("screening_decisions_total", route="hold", destination="other") == 2
+    assert value("screening_decisions_total", route="release", destination="DE") == 2
+    assert value("screening_decisions_total", route="hold", destination="JP") == 1
+    assert value("screening_decisions_total", route="hold", destination="US") == 1
     assert value("screening_findings_total", rule_id=PROHIBITED_RULE, outcome="prohibited") == 1
     assert value("screening_findings_total", rule_id=SCREENING_FAILED_RULE, outcome="review") == 1
     assert value("screening_blocked_alerts_total", rule_id=PROHIBITED_RULE) == 1

@@ -53,8 +53,9 @@ class RecordingObserver:
     def __init__(self) -> None:
         self.events: list[tuple[str, str]] = []
 
-    def decided(self, record: DecisionRecord, seconds: float) -> None:
+    def decided(self, record: DecisionRecord, seconds: float, destination: str | None = None) -> None:
         assert seconds >= 0
+        assert destination, "the processor passes the order's destination"
         self.events.append(("decided", record.route))
 
     def rejected(self, reason: str) -> None:
