@@ -1,0 +1,63 @@
+"""Topics as code against the real broker: created once, idempotent, configured as declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.topics import REFERENCE_KINDS, ensure_topics, list_topics, topic_specs
+
+pytestmark = pytest.mark.kafka
+
+
+def _explicit_configs(settings: Settings, names: list[str]) -> dict[str, dict[str, str]]:
+    """Per topic, the configs set on the topic itself (not broker defaults)."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        response: Any = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
+    finally:
+        admin.close()
+    return {
+        name: {key: entry["value"] for key, entry in entries.items()}
+        for name, entries in response["topic"].items()
+    }
+
+
+def test_topics_are_created_once_with_their_partitions_and_policies(
+    isolate: Callable[[str, Path], Settings], tmp_path: Path
+) -> None:
+    settings = isolate("topics", tmp_path)
+    specs = topic_specs(settings)
+
+    created, existing = ensure_topics(settings)
+    again_created, again_existing = ensure_topics(settings)
+
+    assert sorted(created) == sorted(s.name for s in specs)
+    assert existing == []
+    assert again_created == []
+    assert sorted(again_existing) == sorted(created)
+    partitions = list_topics(settings)
+    names = settings.topics
+    for name in (
+        names.orders,
+        names.hold,
+        names.license,
+        names.release,
+        names.decisions,
+        names.orders_invalid,
+    ):
+        assert partitions[name] == settings.order_partitions
+    reference = [names.reference(kind) for kind in REFERENCE_KINDS]
+    configs = _explicit_configs(settings, [*reference, names.orders, names.audit])
+    for name in reference:
+        assert configs[name]["cleanup.policy"] == "compact", name
+    assert "cleanup.policy" not in configs[names.orders]
+    assert int(configs[names.orders]["max.message.bytes"]) > 1024 * 1024
+    assert configs[names.audit]["retention.ms"] == "-1"
