@@ -52,8 +52,11 @@ class SoakResult:
         )
 
 
-def log_errors(worker: WorkerProcess) -> int:
-    text = worker.log_path.read_text(encoding="utf-8", errors="replace") if worker.log_path.exists() else ""
+def log_errors(worker: WorkerProcess, since: int) -> int:
+    """Error lines the worker logged after byte `since` of its log (start-up transients excluded)."""
+    with worker.log_path.open("rb") as log:
+        log.seek(since)
+        text = log.read().decode("utf-8", errors="replace")
     return sum(1 for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line)
 
 
@@ -73,6 +76,8 @@ def soak(
     factory = OrderFactory(f"SOAK{stamp}", listed=listed_names(settings.party_list_files[0]))
     worker = WorkerProcess(settings, RUN_DIR, f"worker-{stamp}").start()
     worker.wait_ready()
+    # A fresh broker answers "coordinator not available" while the worker starts: count from ready on.
+    ready_at = worker.log_path.stat().st_size
     sender = producer(settings)
     samples: list[tuple[float, int]] = []
     produced = 0
@@ -108,7 +113,7 @@ def soak(
         duplicated=report.duplicated,
         wrongly_released=report.wrongly_released,
         worker_alive=alive,
-        log_errors=log_errors(worker),
+        log_errors=log_errors(worker, ready_at),
         rss_first_minute_mb=round(first / 2**20, 1),
         rss_last_minute_mb=round(last / 2**20, 1),
         rss_growth=round(growth, 3),
