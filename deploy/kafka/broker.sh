@@ -123,6 +123,8 @@ PY
 cmd_start() {
     if pid="$(our_pid)"; then
         echo "Kafka already running (pid $pid) on 127.0.0.1:$PORT"
+        # Someone asked for it explicitly: a test run that started it must no longer stop it.
+        rm -f "$DATA_DIR/started-by-wrapper"
         cmd_wait
         return
     fi
