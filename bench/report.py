@@ -147,3 +147,29 @@ def print_summary(results: dict[str, Any]) -> None:
             print(f"   {line}")
         if "figures" in offline:
             print(f"   {json.dumps(offline['figures'])[:400]}")
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    """The figures as the table BENCHMARKS.md shows, so updating it is a copy."""
+    summary = results["summary"]
+    header = (
+        "| Layer | orders/s (median; runs) | orders per worker CPU-s | CPU per worker (cores) "
+        "| p50 / p95 / p99 at 1,000/s (ms) | peak RSS per worker (MB) |"
+    )
+    rows = [
+        header,
+        "|---|---|---|---|---|---|",
+        f"| broker (perf tools) | {_fmt(summary['broker_records_per_s'])} records/s | - | - | - | - |",
+    ]
+    for name, layer in summary["layers"].items():
+        at = layer["at_1000_per_s"]
+        latency = (
+            "saturated below 1,000/s" if at is None else f"{at['p50_ms']} / {at['p95_ms']} / {at['p99_ms']}"
+        )
+        runs = ", ".join(_fmt(r) for r in layer["orders_per_s_runs"])
+        rss = ", ".join(_fmt(m) for m in layer["peak_rss_mb_per_worker"])
+        rows.append(
+            f"| {name} | {_fmt(layer['orders_per_s'])} ({runs}) | {_fmt(layer['orders_per_cpu_s'])} "
+            f"| {layer['cpu_cores_per_worker_at_saturation']} | {latency} | {rss} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -22,7 +22,7 @@ from bench.list_generator import write_list
 from bench.machine import load_average, machine_info
 from bench.offline import run_offline
 from bench.orders import OrderMix
-from bench.report import print_summary, summarize, write_plot, write_results
+from bench.report import markdown_table, print_summary, summarize, write_plot, write_results
 from bench.sessions import Session, SessionResult
 from bench.workers import WorkerKind
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     results["summary"] = summarize(results)
     write_results(results, RESULTS_DIR / f"results{suffix}.json")
     write_plot(results, RESULTS_DIR / f"latency-vs-load{suffix}.png")
+    (RESULTS_DIR / f"summary{suffix}.md").write_text(markdown_table(results), encoding="utf-8")
     print_summary(results)
     return 0
 
