@@ -15,9 +15,10 @@ from pipeline.rescreen.stateful import register_stateful
 from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
-from pipeline.worker.observer import WorkerObserver
+from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
+from pipeline.worker.reference_metrics import ReferenceReporter
 
 OUTPUT_TOPIC_ATTRIBUTES = (
     "orders_invalid",
@@ -47,7 +48,7 @@ def create_app(
     settings: Settings,
     *,
     screener: Screener | None = None,
-    observer: WorkerObserver | None = None,
+    observer: PipelineObserver | None = None,
 ) -> faust.App:
     app = faust.App(
         settings.app_id,
@@ -65,14 +66,31 @@ def create_app(
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
     )
-    stateful = register_stateful(app, settings)
-    processor = RecordProcessor(settings, screener or stateful.screener, observer, stateful.finish)
-    _register_agent(app, settings, processor)
-    _register_pages(app, stateful.ready)
+    reporting: PipelineObserver = observer or NullObserver()
+    stateful = register_stateful(app, settings, reporting)
+    processor = RecordProcessor(settings, screener or stateful.screener, reporting, stateful.finish)
+    reporter = ReferenceReporter(settings, reporting)
+    readiness = _Readiness(app, stateful.ready)
+
+    def received() -> None:
+        # Before screening, so findings of a newly loaded pack are labelled by its rule ids.
+        reporting.order_received()
+        reporter.sync(stateful.store.current)
+
+    async def report_state() -> None:
+        reporter.sync(stateful.store.current)
+        reporting.ready(readiness.ready())
+
+    app.timer(interval=1.0)(report_state)
+
+    _register_agent(app, settings, processor, received)
+    _register_pages(app, readiness, reporting)
     return app
 
 
-def _register_agent(app: faust.App, settings: Settings, processor: RecordProcessor) -> None:
+def _register_agent(
+    app: faust.App, settings: Settings, processor: RecordProcessor, received: Callable[[], None]
+) -> None:
     names = settings.topics
     orders = app.topic(
         names.orders,
@@ -91,6 +109,7 @@ def _register_agent(app: faust.App, settings: Settings, processor: RecordProcess
 
     async def screen_orders(stream: Any) -> None:
         async for event in stream.events():
+            received()
             message = event.message
             source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
             for outbound in processor.process(source):
@@ -100,9 +119,7 @@ def _register_agent(app: faust.App, settings: Settings, processor: RecordProcess
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
 
 
-def _register_pages(app: faust.App, reference_ready: Callable[[], bool]) -> None:
-    readiness = _Readiness(app, reference_ready)
-
+def _register_pages(app: faust.App, readiness: _Readiness, observer: PipelineObserver) -> None:
     @app.on_partitions_assigned.connect
     async def _assigned(*_: Any, **__: Any) -> None:
         readiness.assigned = True
@@ -113,6 +130,8 @@ def _register_pages(app: faust.App, reference_ready: Callable[[], bool]) -> None
 
     @app.page("/ready")
     async def ready(web: Any, _request: Any) -> Any:
-        if readiness.ready():
+        is_ready = readiness.ready()
+        observer.ready(is_ready)
+        if is_ready:
             return web.json({"ready": True})
         return web.json({"ready": False, "rebalancing": bool(app.rebalancing)}, status=503)

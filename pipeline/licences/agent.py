@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,9 @@ from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
+from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound, decision_messages
+from schemas.licence import Licence
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +36,20 @@ log = logging.getLogger(__name__)
 class LicenceDesk:
     """Broker-free core of the agent: one request in, the messages to publish out."""
 
-    def __init__(self, settings: Settings, store: ReferenceStore, table: Any) -> None:
+    def __init__(
+        self, settings: Settings, store: ReferenceStore, table: Any, observer: PipelineObserver | None = None
+    ) -> None:
         self._settings = settings
         self._store = store
         self._table = table
+        self._observer: PipelineObserver = observer or NullObserver()
 
     def ledger(self, licence_number: str) -> LicenceLedger:
         raw = self._table.get(licence_number.encode())
         return LicenceLedger.from_json(json.loads(raw) if raw else None)
 
     def handle(self, raw: bytes) -> list[Outbound]:
+        started = time.perf_counter()
         try:
             request = DrawRequest.model_validate_json(raw)
         except ValidationError:
@@ -59,13 +66,28 @@ class LicenceDesk:
             return []
         if not outcome.replayed:
             self._table[request.licence_number.encode()] = json.dumps(ledger.to_json()).encode()
+            if licence is not None:
+                self._report_usage(licence, ledger)
         decision = final_decision(request, outcome, snapshot.versions.get("licences"))
         if decision is None or request.order is None:
             return []
-        return decision_messages(self._settings, request.order, decision)
+        messages = decision_messages(self._settings, request.order, decision)
+        seconds = time.perf_counter() - started
+        self._observer.decided(decision, seconds, destination=request.order.destination_country)
+        return messages
+
+    def _report_usage(self, licence: Licence, ledger: LicenceLedger) -> None:
+        """The licence's most drawn item, by quantity, stands for the licence."""
+        left = ledger.balance(licence)
+        usage = [(item.quantity - left[item.item_id][0], item.quantity) for item in licence.items]
+        if usage:
+            drawn, granted = max(usage, key=lambda pair: pair[0] / pair[1])
+            self._observer.licence_usage(licence.number, drawn, granted)
 
 
-def register(app: faust.App, settings: Settings, store: ReferenceStore) -> Callable[[DrawRequest], Outbound]:
+def register(
+    app: faust.App, settings: Settings, store: ReferenceStore, observer: PipelineObserver | None = None
+) -> Callable[[DrawRequest], Outbound]:
     """Add the ledger table and the draw agent; return how the order worker addresses a request."""
     names = settings.topics
     draws = app.topic(
@@ -83,7 +105,7 @@ def register(app: faust.App, settings: Settings, store: ReferenceStore) -> Calla
         value_type=bytes,
         partitions=settings.order_partitions,
     )
-    desk = LicenceDesk(settings, store, table)
+    desk = LicenceDesk(settings, store, table, observer)
     outputs: dict[str, Any] = {}
 
     async def apply_draws(stream: Any) -> None:

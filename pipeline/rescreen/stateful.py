@@ -17,6 +17,7 @@ from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.rescreen.agent import CurrentDecisions, Rescreener
 from pipeline.rescreen.tracking import OrderTracker
 from pipeline.settings import Settings
+from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
@@ -54,11 +55,13 @@ def _order_table(app: faust.App, settings: Settings, name: str) -> Any:
     )
 
 
-def register_stateful(app: faust.App, settings: Settings) -> StatefulHooks:
+def register_stateful(
+    app: faust.App, settings: Settings, observer: PipelineObserver | None = None
+) -> StatefulHooks:
     names = settings.topics
     store = ReferenceStore(settings)
     screener = LiveScreener(store)
-    address = licence_agent.register(app, settings, store)
+    address = licence_agent.register(app, settings, store, observer or NullObserver())
     states = _order_table(app, settings, "order-state")
     current_table = _order_table(app, settings, "current-decisions")
     tracker = OrderTracker(settings, store, states, current_table, address)

@@ -5,19 +5,31 @@ from __future__ import annotations
 import logging
 
 from pipeline.settings import Settings
-from pipeline.worker.observer import WorkerObserver
+from pipeline.worker.observer import PipelineObserver
 
 
-def run_worker(settings: Settings, observer: WorkerObserver | None = None) -> int:
-    """Block until the worker stops (SIGINT/SIGTERM); return its exit code."""
+def run_worker(settings: Settings, observer: PipelineObserver | None = None) -> int:
+    """Block until the worker stops (SIGINT/SIGTERM); return its exit code.
+
+    Without an `observer` the worker exports its Prometheus metrics on `/metrics` of its web port.
+    """
     import faust
+    from prometheus_client import CollectorRegistry
 
     from pipeline.app import create_app
+    from pipeline.metrics import MetricsObserver, serve_metrics
+    from pipeline.worker.reference_metrics import PIPELINE_RULE_IDS
 
     logging.basicConfig(level=settings.log_level)
     # faust creates only the last level of its data dir; a fresh clone has no .run/worker yet.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry: CollectorRegistry | None = None
+    if observer is None:
+        registry = CollectorRegistry()
+        observer = MetricsObserver(registry, builtin_rule_ids=PIPELINE_RULE_IDS)
     app = create_app(settings, observer=observer)
+    if registry is not None:
+        serve_metrics(app, registry)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
