@@ -137,3 +137,50 @@ def test_malformed_records_are_dead_lettered_and_the_next_order_is_decided(
     for index, good_id in enumerate(good_ids):
         source = decided[good_id]["source"]
         assert (source["partition"], source["offset"]) == placed[2 * index + 1]
+
+
+def test_prohibited_findings_raise_one_alert_each(
+    running_worker: Any, make_order: OrderFactory, topic_reader: Reader
+) -> None:
+    settings: Settings = running_worker.settings
+    names = settings.topics
+    military = {"name": "Ministry of Defense of Japan", "country": "JP"}
+    order = make_order(
+        order_id="IT-BLOCKED-1",
+        consignee=military,
+        end_user=military,
+        destination_country="JP",
+        end_use={"code": "MILITARY", "description": "Components for armed forces vehicles"},
+    )
+    order["lines"][0].update(
+        sku="SMCO-MAGNET-2-17", description="Samarium-cobalt magnet", control_code="1C902.a"
+    )
+    _send(settings, [_order_bytes(lambda **_: order, "IT-BLOCKED-1")])
+
+    def complete(received: list[Any]) -> bool:
+        decided = [r for r in received if r.topic == names.decisions and r.key == b"IT-BLOCKED-1"]
+        if not decided:
+            return False
+        prohibited = [x for x in json.loads(decided[0].value)["reasons"] if x["outcome"] == "prohibited"]
+        alerts = [r for r in received if r.topic == names.alerts_blocked and r.key == b"IT-BLOCKED-1"]
+        return len(alerts) >= len(prohibited)
+
+    received = topic_reader(settings, [names.decisions, names.alerts_blocked], until=complete)
+
+    [decision] = [
+        json.loads(r.value) for r in received if r.topic == names.decisions and r.key == b"IT-BLOCKED-1"
+    ]
+    prohibited = [reason for reason in decision["reasons"] if reason["outcome"] == "prohibited"]
+    alerts = [
+        json.loads(r.value) for r in received if r.topic == names.alerts_blocked and r.key == b"IT-BLOCKED-1"
+    ]
+    assert decision["route"] == "hold"
+    assert prohibited, decision["reasons"]
+    assert sorted(a["rule_id"] for a in alerts) == sorted(r["rule_id"] for r in prohibited)
+    for alert in alerts:
+        assert alert["decision_id"] == decision["decision_id"]
+        assert alert["link"].endswith("/holds/IT-BLOCKED-1")
+        assert alert["citation"]["url"]
+        assert {"role": "end_user", "name": "Ministry of Defense of Japan", "country": "JP"} in alert[
+            "parties"
+        ]
