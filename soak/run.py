@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=19792, help="dedicated broker port (controller +1)")
     args = parser.parse_args(argv)
     broker = DedicatedBroker(args.port, args.port + 1, PROJECT_ROOT / ".run" / "kafka-soak")
-    broker.start()
     try:
+        broker.start()
         result = soak(args.seconds, args.rate, args.warmup, args.max_growth, broker)
     finally:
         broker.stop()
