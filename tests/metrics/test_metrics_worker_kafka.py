@@ -1,7 +1,8 @@
 """A real worker on the real broker: the bundled sample orders in, exact counts scraped from /metrics.
 
-Expected counts come from screening the same records offline (intake + `build_screener`), except
-where a licence draw decides: those orders' final routes are read from the decisions topic.
+Expected counts come from handling the same records offline: intake, `build_screener`, and for
+orders that draw on a licence the ledger and final decision the licence agent uses. Three extra
+orders draw on the bundled gallium licence: two fit its balance, one never does (any order).
 """
 
 from __future__ import annotations
@@ -20,17 +21,22 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.demo.produce import make_producer
 from pipeline.intake import Rejection, parse_order
+from pipeline.licences.ledger import LicenceLedger
+from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest, plan_draw
 from pipeline.reference.snapshot import build_snapshot
 from pipeline.screening import build_screener
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.topics import ensure_topics
-from schemas.decision import Outcome, Route
+from schemas.decision import DecisionRecord, Outcome, Route
+from schemas.licence import Licence
 from tests.integration.conftest import RunningWorker, start_worker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 SAMPLE = PROJECT_ROOT / "pipeline" / "data" / "samples" / "orders.jsonl"
+GALLIUM_LICENCE = "DU-2026-SGL-000101"
+SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -46,6 +52,7 @@ class Expected:
     prohibited: Counter[str] = field(default_factory=Counter)
     party_matches: Counter[tuple[str, str]] = field(default_factory=Counter)
     drawn: set[str] = field(default_factory=set)
+    utilisation: dict[str, float] = field(default_factory=dict)
     keys: list[bytes | None] = field(default_factory=list)
 
 
@@ -53,6 +60,7 @@ def expected_from(records: list[bytes], settings: Settings) -> Expected:
     screener = build_screener(settings)
     snapshot = build_snapshot(settings, {})
     expected = Expected(received=len(records))
+    ledgers: dict[str, LicenceLedger] = {}
     for raw in records:
         parsed = parse_order(raw)
         if isinstance(parsed, Rejection):
@@ -66,15 +74,60 @@ def expected_from(records: list[bytes], settings: Settings) -> Expected:
             expected.holds_by_destination[parsed.destination_country] += 1
         plan = plan_draw(parsed, record, snapshot.licences, snapshot.products)
         if isinstance(plan, DrawRequest):
-            expected.drawn.add(parsed.order_id)  # a draw request: the licence agent decides
-        else:
-            expected.routes[record.route.value] += 1
+            expected.drawn.add(parsed.order_id)
+            record = draw(plan, snapshot.licences[plan.licence_number], ledgers, expected) or record
+        expected.routes[record.route.value] += 1
         for reason in record.reasons:
             if reason.outcome is Outcome.PROHIBITED:
                 expected.prohibited[reason.rule_id] += 1
         for match in record.party_matches:
             expected.party_matches[(match.program, match.strength)] += 1
     return expected
+
+
+def draw(
+    request: DrawRequest, licence: Licence, ledgers: dict[str, LicenceLedger], expected: Expected
+) -> DecisionRecord | None:
+    """The licence agent's final decision for `request`, and the licence's use afterwards."""
+    ledger = ledgers.setdefault(request.licence_number, LicenceLedger())
+    lines = [line.as_draw() for line in request.lines]
+    outcome = ledger.apply(licence, request.order_id, request.revision, lines)
+    left = ledger.balance(licence)
+    expected.utilisation[licence.number] = max(
+        (item.quantity - left[item.item_id][0]) / item.quantity for item in licence.items
+    )
+    return final_decision(request, outcome, None)
+
+
+def licence_orders(make_order: Callable[..., dict[str, Any]]) -> list[bytes]:
+    def order(order_id: str, kg: float) -> bytes:
+        line = {
+            "line_id": "1",
+            "sku": "GA-METAL-6N",
+            "description": "Gallium metal",
+            "quantity": kg,
+            "unit": "kg",
+            "value": kg * 600,
+            "currency": "USD",
+        }
+        body = make_order(
+            order_id=order_id,
+            exporter={
+                "party_id": "P-CN-EXPORTER",
+                "name": "Ganzhou Example Rare Earth Co., Ltd.",
+                "country": "CN",
+            },
+            consignee=SIEMENS,
+            end_user=SIEMENS,
+            destination_country="DE",
+            end_use={"code": "civil-manufacturing", "description": "industrial motors"},
+            licence_numbers=[GALLIUM_LICENCE],
+            lines=[line],
+        )
+        return json.dumps(body).encode()
+
+    # 10 + 20 kg fit the licence's 200 kg; 500 kg never does, whatever order the draws come in.
+    return [order("MET-LIC-1", 10), order("MET-LIC-2", 20), order("MET-LIC-3", 500)]
 
 
 def scrape(worker: RunningWorker) -> Samples:
@@ -107,10 +160,12 @@ def metrics_worker(
 
 
 def test_sample_orders_are_counted_exactly_on_metrics(
-    metrics_worker: RunningWorker, topic_reader: Callable[..., list[Any]]
+    metrics_worker: RunningWorker,
+    topic_reader: Callable[..., list[Any]],
+    make_order: Callable[..., dict[str, Any]],
 ) -> None:
     settings = metrics_worker.settings
-    records = SAMPLE.read_bytes().splitlines()
+    records = [*SAMPLE.read_bytes().splitlines(), *licence_orders(make_order)]
     expected = expected_from(records, settings)
     decided_count = len(records) - sum(expected.dead_letters.values())
     producer = make_producer(settings)
@@ -142,15 +197,12 @@ def test_sample_orders_are_counted_exactly_on_metrics(
 
     assert total(samples, "screening_ready") == 1
     assert total(samples, "screening_orders_received_total") == expected.received == len(records)
-    # Decisions by route: every route the worker counted is what it published on the decisions topic;
-    # orders decided without a licence draw have the route the offline screener gives them.
+    # Decisions by route: as derived offline, and as published on the decisions topic.
+    assert routes_published == expected.routes
     for route in Route:
-        counted = total(samples, "screening_decisions_total", route=route.value)
-        assert counted == routes_published[route.value]
-        assert counted >= expected.routes[route.value]
+        assert total(samples, "screening_decisions_total", route=route.value) == expected.routes[route.value]
     assert total(samples, "screening_decisions_total") == decided_count
-    assert routes_published.total() - expected.routes.total() == len(expected.drawn)
-    assert total(samples, "screening_decisions_total", route="hold") == expected.routes["hold"]
+    assert len(expected.drawn) == 3
     for country, count in expected.holds_by_destination.items():
         assert total(samples, "screening_decisions_total", route="hold", destination=country) == count
     for country, count in expected.by_destination.items():
@@ -180,5 +232,7 @@ def test_sample_orders_are_counted_exactly_on_metrics(
     for kind in ("rules", "parties"):
         assert total(samples, "screening_reference_data_info", kind=kind, version=versions[kind]) == 1
         assert total(samples, "screening_reference_data_age_seconds", kind=kind) > 0
-    if expected.drawn:
-        assert total(samples, "screening_licence_utilisation_ratio") > 0
+    # Licence use after the draws: 30 of the gallium item's 200 kg.
+    assert expected.utilisation == {GALLIUM_LICENCE: pytest.approx(30 / 200)}
+    for licence, ratio in expected.utilisation.items():
+        assert total(samples, "screening_licence_utilisation_ratio", licence=licence) == pytest.approx(ratio)
