@@ -147,7 +147,10 @@ cmd_start() {
         -cp "$KAFKA_LIBS/*" kafka.Kafka "$PROPS" >"$DATA_DIR/broker.out" 2>&1 </dev/null 8>&- 9>&- &
     echo $! >"$PID_FILE"
     echo "Starting Kafka (pid $!) on 127.0.0.1:$PORT, data in ${DATA_DIR#"$PROJECT_ROOT"/}"
-    cmd_wait
+    if ! cmd_wait; then
+        cmd_stop >/dev/null  # a half-started broker would block the next start's port
+        return 1
+    fi
     echo "Kafka is ready on 127.0.0.1:$PORT"
 }
 
