@@ -8,6 +8,7 @@ and stops the broker around it.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import time
@@ -98,6 +99,10 @@ def _session(
     return session.result
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the bench out")
@@ -109,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tag", default="", help="suffix for the result files of an experiment")
     args = parser.parse_args(argv)
+    # SIGTERM (and SIGINT, which a background job ignores) unwind the sessions so workers are stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     worker_env = dict(item.split("=", 1) for item in args.worker_env)
     suffix = f"-{args.tag}" if args.tag else ""
     sizes = QUICK if args.quick else Sizes()
