@@ -2,7 +2,8 @@
 
 The mix spans what the screening must tell apart: uncontrolled goods, dual-use items by customs or
 control code, listed parties (names taken from the configured party-list file, not from code),
-military and civil end uses. Order ids carry a run prefix so runs on one broker never collide.
+military and civil end uses, and orders drawing on a licence on file (from the licence file).
+Order ids carry a run prefix so runs on one broker never collide.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 Order = dict[str, Any]
 
@@ -71,13 +74,50 @@ def listed_names(party_list: Path, limit: int = 20) -> list[tuple[str, str]]:
     return names
 
 
+@dataclass(frozen=True, slots=True)
+class LicenceDraw:
+    """A general licence item on file that orders of the mix name, so draws compete for its balance."""
+
+    number: str
+    hs_code: str
+    description: str
+    unit: str
+    destination: str
+    # Per order, so that a few dozen orders exhaust the item.
+    quantity_share: float
+
+    @classmethod
+    def from_file(cls, licences_file: Path) -> LicenceDraw | None:
+        data = yaml.safe_load(licences_file.read_text(encoding="utf-8"))
+        for licence in data.get("licences", []):
+            for item in licence.get("items", []):
+                if licence.get("type") == "general" and item.get("hs_code"):
+                    return cls(
+                        number=str(licence["number"]),
+                        hs_code=str(item["hs_code"]),
+                        description=str(item.get("description") or "licensed item"),
+                        unit=str(item["unit"]),
+                        destination=str(licence["destinations"][0]),
+                        quantity_share=float(item["quantity"]) / 25,
+                    )
+        return None
+
+
 class OrderFactory:
     """Builds order `i` of a run; the same seed and index always give the same order."""
 
-    def __init__(self, prefix: str, *, seed: int = 7, listed: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        seed: int = 7,
+        listed: list[tuple[str, str]] | None = None,
+        licence: LicenceDraw | None = None,
+    ) -> None:
         self.prefix = prefix
         self.seed = seed
         self.listed = listed or []
+        self.licence = licence
 
     def order_id(self, i: int) -> str:
         return f"{self.prefix}-{i:06d}"
@@ -89,6 +129,8 @@ class OrderFactory:
             name, country = rng.choice(self.listed)
         event_time = datetime(2026, 3, 2, 8, 0, tzinfo=UTC) + timedelta(minutes=i)
         count = lines if lines is not None else rng.randint(1, 3)
+        if self.licence is not None and i % 3 == 0:
+            return self._licence_order(rng, i, revision, event_time)
         return {
             "order_id": self.order_id(i),
             "revision": revision,
@@ -100,6 +142,37 @@ class OrderFactory:
             "destination_country": country,
             "end_use": rng.choice(_END_USES),
             "lines": [self._line(rng, n) for n in range(count)],
+        }
+
+    def _licence_order(self, rng: random.Random, i: int, revision: int, event_time: datetime) -> Order:
+        draw = self.licence
+        assert draw is not None
+        names = [name for name, country in _COUNTERPARTIES if country == draw.destination]
+        party = {"name": names[0] if names else "Licensed Consignee Ltd", "country": draw.destination}
+        quantity = round(draw.quantity_share * rng.uniform(0.5, 1.5), 1)
+        return {
+            "order_id": self.order_id(i),
+            "revision": revision,
+            "event_time": event_time.isoformat(),
+            "ship_date": (date(2026, 3, 10) + timedelta(days=i % 30)).isoformat(),
+            "exporter": {"party_id": "EXP-1", "name": "Hunan Nonferrous Trading Co Ltd", "country": "CN"},
+            "consignee": party,
+            "end_user": party,
+            "destination_country": draw.destination,
+            "end_use": {"code": "civil", "description": "manufacture of lithium-ion battery anodes"},
+            "licence_numbers": [draw.number],
+            "lines": [
+                {
+                    "line_id": "L1",
+                    "description": draw.description,
+                    "hs_code": draw.hs_code,
+                    "quantity": quantity,
+                    "unit": draw.unit,
+                    "value": round(quantity * 2, 2),
+                    "currency": "USD",
+                    "origin_country": "CN",
+                }
+            ],
         }
 
     @staticmethod

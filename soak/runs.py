@@ -15,12 +15,16 @@ from kafka.errors import KafkaError
 
 from pipeline.audit.baseline import offline_baseline
 from pipeline.audit.conservation import ConservationReport, OffsetRef
+from pipeline.audit.licences import Overdraw, drawn_totals, overdrawn
 from pipeline.audit.readback import ConservationProbe, mark_run
+from pipeline.intake import parse_order
+from pipeline.reference.snapshot import parse_licences
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.topics import ensure_topics
 from schemas.decision import Route
+from schemas.order import OrderEvent
 from soak.harness import WorkerProcess, produce
-from soak.orders import OrderFactory, listed_names
+from soak.orders import LicenceDraw, OrderFactory, listed_names
 
 # Faust reads these from the environment: a dead worker's partitions move within seconds, not the
 # one-minute defaults, so the fault tests stay short. Correctness must not depend on them.
@@ -50,7 +54,9 @@ class FaultRun:
         self.produced = 0
         self._next_order = 0
         self.factory = OrderFactory(
-            settings.app_id.upper(), listed=listed_names(settings.party_list_files[0])
+            settings.app_id.upper(),
+            listed=listed_names(settings.party_list_files[0]),
+            licence=LicenceDraw.from_file(settings.licences_file),
         )
         ensure_topics(settings)
         self._mark = mark_run(settings)
@@ -101,6 +107,24 @@ class FaultRun:
         self.probe.wait(expected=self.produced, timeout_s=timeout_s, settle_s=1.5)
         return self.probe.report(self.baseline())
 
+    def _orders(self) -> dict[tuple[str, int], OrderEvent]:
+        orders = {}
+        for value in self.probe.order_values:
+            order = parse_order(value)
+            if isinstance(order, OrderEvent):
+                orders[(order.order_id, order.revision)] = order
+        return orders
+
+    def overdraws(self) -> list[Overdraw]:
+        """Licence items the current releases drew beyond their balance in the licence file."""
+        licences = parse_licences(self.settings.licences_file.read_text(encoding="utf-8"))
+        return overdrawn(self.probe.current_records(), self._orders(), licences)
+
+    def drawn(self) -> dict[str, float]:
+        """Quantity drawn per licence item by the current releases (shows the check is not vacuous)."""
+        totals = drawn_totals(self.probe.current_records(), self._orders())
+        return {f"{number}/{item}": round(quantity, 1) for (number, item), (quantity, _) in totals.items()}
+
     def logs(self) -> str:
         return "\n".join(f"--- {w.name}\n{w.log_tail(30)}" for w in self.workers)
 
@@ -114,8 +138,11 @@ class FaultRun:
 
         The counts are appended to test-artifacts/reliability-results.jsonl for RELIABILITY.md.
         """
+        overdraws = [str(o) for o in self.overdraws()]
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         with RESULTS.open("a", encoding="utf-8") as out:
-            out.write(json.dumps({"fault": fault, **asdict(report)}) + "\n")
+            row = {"fault": fault, **asdict(report), "overdrawn": overdraws, "drawn": self.drawn()}
+            out.write(json.dumps(row) + "\n")
+        assert not overdraws, overdraws
         assert report.consumed == self.produced, report.summary()
         assert report.holds, f"{report.summary()}\nlost: {report.lost_examples}\n{self.logs()}"

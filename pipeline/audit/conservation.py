@@ -146,7 +146,7 @@ def check_conservation(
         dead_by_offset[seen.source] = seen
 
     decided_offsets = {d.source for d in unique_decisions if d.source is not None}
-    current = _current_decisions(unique_decisions)
+    current = current_decisions(unique_decisions)
 
     decided = dead_lettered = double_accounted = 0
     lost: list[str] = []
@@ -209,7 +209,7 @@ def _stale_published(published: list[SeenDecision]) -> int:
     return stale
 
 
-def _current_decisions(decisions: list[SeenDecision]) -> dict[str, tuple[SeenDecision, ...]]:
+def current_decisions(decisions: list[SeenDecision]) -> dict[str, tuple[SeenDecision, ...]]:
     """Per order id, the decisions at its highest revision that no other decision supersedes."""
     by_order: dict[str, list[SeenDecision]] = defaultdict(list)
     for decision in decisions:

@@ -23,6 +23,7 @@ from pipeline.audit.conservation import (
     SeenDeadLetter,
     SeenDecision,
     check_conservation,
+    current_decisions,
 )
 from pipeline.settings import Settings
 from schemas.decision import DeadLetter, DecisionRecord
@@ -160,6 +161,12 @@ class ConservationProbe:
             self.consumed.append(ConsumedRecord.from_bytes(partition, offset, value))
             if self._keep_orders and value is not None:
                 self.order_values.append(value)
+
+    def current_records(self) -> list[DecisionRecord]:
+        """Each order's current decision (the first of several when duplicated)."""
+        unique = {d.decision_id: d for d in self.decisions}
+        heads = current_decisions(list(unique.values()))
+        return [self.decision_records[found[0].decision_id] for found in heads.values()]
 
     def report(self, baseline: Baseline | None = None) -> ConservationReport:
         return check_conservation(self.consumed, self.decisions, self.dead_letters, baseline)
