@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ from pipeline.decisions.revisions import Current, accept_decision
 from pipeline.reference.store import LiveScreener
 from pipeline.rescreen.tracking import OrderState, OrderTracker, cancel_request
 from pipeline.settings import Settings
+from pipeline.worker.observer import NullObserver, WorkerObserver
 from pipeline.worker.outputs import Outbound, decision_messages
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
@@ -28,9 +30,15 @@ log = logging.getLogger(__name__)
 
 class Rescreener:
     def __init__(
-        self, settings: Settings, tracker: OrderTracker, screener: LiveScreener, states: Any
+        self,
+        settings: Settings,
+        tracker: OrderTracker,
+        screener: LiveScreener,
+        states: Any,
+        observer: WorkerObserver | None = None,
     ) -> None:
         self._settings = settings
+        self._observer: WorkerObserver = observer or NullObserver()
         self._tracker = tracker
         self._screener = screener
         self._states = states
@@ -46,6 +54,7 @@ class Rescreener:
         return found
 
     def handle(self, order_id: str) -> list[Outbound]:
+        started = time.perf_counter()
         state = self._tracker.state(order_id)
         if state is None or not state.open or state.order is None:
             return []
@@ -74,6 +83,11 @@ class Rescreener:
         self._states[order_id.encode()] = OrderState(
             state.revision, state.status, record.route.value, licence, state.order
         ).encode()
+        # A follow-up decision counts like any other (a newly listed party must raise BlockedShipment);
+        # one routed to a licence draw is counted by the licence agent.
+        if any(message.topic == self._settings.topics.decisions for message in out):
+            seconds = time.perf_counter() - started
+            self._observer.decided(record, seconds, destination=order.destination_country)
         return out
 
 
