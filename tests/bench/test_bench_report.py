@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.report import summarize
+from bench.report import markdown_table, summarize
 
 
 def _session(kind: str, workers: int, rates: list[float], p99: float, rss: list[float]) -> dict[str, Any]:
@@ -79,3 +79,13 @@ def test_a_fixed_load_the_worker_fell_behind_on_misses_the_latency_target() -> N
     results = _results([2400.0], 60.0, [300.0])
     results["sessions"][1]["latency"][0]["decided"] = 4000
     assert summarize(results)["targets"]["p99_at_1000_per_s_at_most_100ms"] is False
+
+
+def test_markdown_table_has_a_row_per_layer_and_says_when_1000_per_s_was_not_reached() -> None:
+    results = _results([2400.0], 60.0, [300.0])
+    results["sessions"][1]["latency"] = []
+    results["summary"] = summarize(results)
+    table = markdown_table(results)
+    assert table.count("\n") == 6
+    assert "| pipeline_1w | 2,400.0 (2,400.0) |" in table
+    assert "saturated below 1,000/s" in table
