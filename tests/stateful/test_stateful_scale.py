@@ -57,19 +57,12 @@ def outcome(record: DecisionRecord) -> tuple[int, Route, tuple[str, ...]]:
     return record.revision, record.route, tuple(sorted(reason.rule_id for reason in record.reasons))
 
 
-def run(settings: Settings, workers: int, start_workers: Callable[..., list[Worker]]) -> dict[str, Any]:
-    ensure_topics(settings)
-    start_workers(settings, workers)
-    events, final = workload()
-    started = time.monotonic()
-    produce(settings, events)
-
+def current_outcomes(settings: Settings, final: dict[str, int]) -> dict[str, Any]:
     def complete(records: list[DecisionRecord]) -> bool:
         seen = {r.order_id for r in records if r.revision >= final[r.order_id]}
         return len(seen) == len(final)
 
     current = current_of(read_decisions(settings, complete, timeout_s=400))
-    print(f"{workers} worker(s): {len(final)} orders decided in {time.monotonic() - started:.1f}s")
     return {order_id: outcome(record) for order_id, record in current.items()}
 
 
@@ -77,8 +70,19 @@ def run(settings: Settings, workers: int, start_workers: Callable[..., list[Work
 def test_two_workers_decide_5000_orders_as_one_does(
     isolate: Callable[[str, Path], Settings], start_workers: Callable[..., list[Worker]], tmp_path: Path
 ) -> None:
-    one = run(replace(isolate("one", tmp_path / "one"), order_partitions=PARTITIONS), 1, start_workers)
-    two = run(replace(isolate("two", tmp_path / "two"), order_partitions=PARTITIONS), 2, start_workers)
+    # Both deployments run side by side on their own topics, fed the same events.
+    one_worker = replace(isolate("one", tmp_path / "one"), order_partitions=PARTITIONS)
+    two_workers = replace(isolate("two", tmp_path / "two"), order_partitions=PARTITIONS)
+    for settings, count in ((one_worker, 1), (two_workers, 2)):
+        ensure_topics(settings)
+        start_workers(settings, count)
+    events, final = workload()
+    started = time.monotonic()
+    produce(one_worker, events)
+    produce(two_workers, events)
+    one = current_outcomes(one_worker, final)
+    two = current_outcomes(two_workers, final)
+    print(f"{ORDERS} orders decided by 1 worker and by 2 workers in {time.monotonic() - started:.1f}s")
     assert len(one) == ORDERS
     assert one == two
     routes = [route for _, route, _ in one.values()]
