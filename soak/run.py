@@ -98,8 +98,8 @@ def soak(
     finally:
         sender.close()
     alive = worker.alive()
-    with ConservationProbe(settings, mark) as probe:
-        report = probe.wait(expected=produced, timeout_s=180, settle_s=2)
+    with ConservationProbe(settings, mark, keep_records=False) as probe:
+        report = probe.wait(expected=produced, timeout_s=max(300.0, produced / 100), settle_s=2)
     worker.stop()
     first, last = _minute_rss(samples, warmup_s)
     growth = (last - first) / first if first else 0.0
