@@ -25,12 +25,13 @@ def _at_load(session: dict[str, Any], rate: float) -> dict[str, Any] | None:
 
 def session_figures(session: dict[str, Any]) -> dict[str, Any]:
     runs = session["saturation"]
+    cores = [c for r in runs for c in r["cpu_cores_per_worker"]]
     at_target = _at_load(session, TARGET_LOAD_PER_S)
     return {
         "orders_per_s": median([r["orders_per_s"] for r in runs]),
         "orders_per_s_runs": [r["orders_per_s"] for r in runs],
         "orders_per_cpu_s": median([r["orders_per_cpu_s"] for r in runs]),
-        "cpu_cores_per_worker_at_saturation": median([c for r in runs for c in r["cpu_cores_per_worker"]]),
+        "cpu_cores_per_worker_at_saturation": round(median(cores), 3),
         "at_1000_per_s": None
         if at_target is None
         else {**at_target["read_back"], "decided": at_target["decided"], "sent": at_target["sent"],
@@ -97,7 +98,7 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
-    curves = [s for s in results["sessions"] if len(s["latency"]) > 1]
+    curves = [s for s in results["sessions"] if s["latency"]]
     figure, axes = plt.subplots(1, max(len(curves), 1), figsize=(6 * max(len(curves), 1), 4.5), squeeze=False)
     for axis, session in zip(axes[0], curves, strict=False):
         points = [p for p in session["latency"] if p["decided"]]
@@ -166,6 +167,8 @@ def markdown_table(results: dict[str, Any]) -> str:
         latency = (
             "saturated below 1,000/s" if at is None else f"{at['p50_ms']} / {at['p95_ms']} / {at['p99_ms']}"
         )
+        if at is not None and at["decided"] < at["sent"]:
+            latency += f" ({at['decided']:,} of {at['sent']:,} decided in time)"
         runs = ", ".join(_fmt(r) for r in layer["orders_per_s_runs"])
         rss = ", ".join(_fmt(m) for m in layer["peak_rss_mb_per_worker"])
         rows.append(
