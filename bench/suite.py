@@ -41,7 +41,7 @@ class Sizes:
     saturation_orders: int = 3_000
     repeats: int = 3
     load_seconds: float = 10.0
-    loads: tuple[float, ...] = (250, 500, 1000, 1500, 2000)
+    loads: tuple[float, ...] = (50, 100, 250, 500, 1000, 1500, 2000)
     list_entries: int = 50_000
 
 
