@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -62,6 +63,8 @@ class MetricsObserver:
         self._reference_kind = BoundedLabel(REFERENCE_KINDS)
         self._failure_stage = BoundedLabel(FAILURE_STAGES)
         self._reference_updated_at: dict[str, float] = {}
+        # Labelled children by label values: `labels()` validates and locks on every call.
+        self._children: dict[tuple[int, tuple[str, ...]], Counter] = {}
         self._licence_utilisation: dict[str, float] = {}
         registry.register(LiveStateCollector(self._live_state))
         self._start_counters_at_zero(self.metrics.dead_letters, [*dead_letter_reasons, OTHER])
@@ -98,15 +101,15 @@ class MetricsObserver:
     def _record(self, record: DecisionRecord, processing_seconds: float, destination: str) -> None:
         now = self._clock()
         metrics = self.metrics
-        metrics.decisions.labels(record.route.value, destination_label(destination)).inc()
-        for reason in record.reasons:
-            rule_id = self._rule_id(reason.rule_id)
-            metrics.findings.labels(rule_id, reason.outcome.value).inc()
-            if reason.outcome is Outcome.PROHIBITED:
-                metrics.blocked_alerts.labels(rule_id).inc()
+        self._child(metrics.decisions, record.route.value, destination_label(destination)).inc()
+        findings = Tally((self._rule_id(reason.rule_id), reason.outcome) for reason in record.reasons)
+        for (rule_id, outcome), count in findings.items():
+            self._child(metrics.findings, rule_id, outcome.value).inc(count)
+            if outcome is Outcome.PROHIBITED:
+                self._child(metrics.blocked_alerts, rule_id).inc(count)
         for match in record.party_matches:
             program, strength = self._party_list(match.program), self._strength(match.strength)
-            metrics.party_matches.labels(program, strength).inc()
+            self._child(metrics.party_matches, program, strength).inc()
         if record.event_time is not None:
             metrics.decision_latency.observe(max(0.0, now - record.event_time.timestamp()))
         metrics.processing_duration.observe(max(0.0, processing_seconds))
@@ -136,6 +139,13 @@ class MetricsObserver:
 
     def ready(self, is_ready: bool) -> None:
         self.metrics.ready.set(1 if is_ready else 0)
+
+    def _child(self, counter: Counter, *values: str) -> Counter:
+        key = (id(counter), values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = counter.labels(*values)
+        return child
 
     @staticmethod
     def _start_counters_at_zero(counter: Counter, label_values: Iterable[str]) -> None:
