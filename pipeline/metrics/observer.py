@@ -2,9 +2,9 @@
 
 The observer is the only writer of the event metrics in `definitions.py`. It bounds every label
 value and keeps the little live state (reference update times, licence use) the scrape-time gauges
-are computed from. It satisfies the worker's `WorkerObserver` seam (`decided`, `rejected`,
-`failed`) and adds what that seam does not carry yet. Hold-queue gauges live in `holds.py`: a
-worker never sees how a review closes a hold.
+are computed from. It satisfies the worker's `PipelineObserver` seam (pipeline/worker/observer.py);
+`pipeline/worker/run.py` creates it and serves its registry. Hold-queue gauges live in `holds.py`:
+a worker never sees how a review closes a hold.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Raw records through the worker's RecordProcessor land as exact counts in the rendered /metrics text.
 
-Broker-free: the real-broker scrape test comes with the worker's wiring of the observer.
+Broker-free; test_metrics_worker_kafka.py scrapes a real worker on the real broker.
 """
 
 from __future__ import annotations
