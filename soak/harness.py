@@ -33,6 +33,21 @@ def free_port() -> int:
         return port
 
 
+def free_port_pair(first: int = 19600, last: int = 19700) -> tuple[int, int]:
+    """Two adjacent free ports below the ephemeral range, where no outgoing connection can take them
+    between this check and a broker binding them."""
+    for port in range(first, last, 2):
+        try:
+            for candidate in (port, port + 1):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port, port + 1
+    msg = f"no two adjacent free ports between {first} and {last}"
+    raise RuntimeError(msg)
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
     """The `SCREENING_*` variables that make a worker subprocess use `settings`."""
     return {

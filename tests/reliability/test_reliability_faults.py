@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.settings import Settings
-from soak.harness import DedicatedBroker, free_port
+from soak.harness import DedicatedBroker, free_port_pair
 from soak.orders import encode
 from soak.runs import FaultRun, run_settings
 
@@ -77,7 +77,7 @@ def test_duplicated_and_out_of_order_deliveries(fault_run: FaultRun) -> None:
 
 
 def test_broker_restarted_mid_stream(rel_base_settings: Settings, tmp_path: Path) -> None:
-    broker = DedicatedBroker(free_port(), free_port(), tmp_path / "kafka")
+    broker = DedicatedBroker(*free_port_pair(), tmp_path / "kafka")
     broker.start()
     settings = replace(run_settings(rel_base_settings, "broker-restart"), bootstrap_servers=broker.bootstrap)
     run = FaultRun(settings, tmp_path)
