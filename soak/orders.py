@@ -83,6 +83,7 @@ class LicenceDraw:
     description: str
     unit: str
     destination: str
+    holder: dict[str, str]
     # Per order, so that a few dozen orders exhaust the item.
     quantity_share: float
 
@@ -98,6 +99,7 @@ class LicenceDraw:
                         description=str(item.get("description") or "licensed item"),
                         unit=str(item["unit"]),
                         destination=str(licence["destinations"][0]),
+                        holder={k: str(v) for k, v in licence["holder"].items()},
                         quantity_share=float(item["quantity"]) / 25,
                     )
         return None
@@ -155,7 +157,7 @@ class OrderFactory:
             "revision": revision,
             "event_time": event_time.isoformat(),
             "ship_date": (date(2026, 3, 10) + timedelta(days=i % 30)).isoformat(),
-            "exporter": {"party_id": "EXP-1", "name": "Hunan Nonferrous Trading Co Ltd", "country": "CN"},
+            "exporter": dict(draw.holder),
             "consignee": party,
             "end_user": party,
             "destination_country": draw.destination,
