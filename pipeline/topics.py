@@ -57,7 +57,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)
     specs.append(TopicSpec(names.reference_errors, 1))
     # Internal stateful flow: draws re-keyed by licence number, re-screens keyed by order id.
-    specs.append(TopicSpec(names.licence_draws, flow))
+    # A draw request carries its order and provisional decision: as large as an order's dead letter.
+    specs.append(TopicSpec(names.licence_draws, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}))
     specs.append(TopicSpec(names.rescreen, flow))
     return specs
 

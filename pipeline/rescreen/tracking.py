@@ -16,7 +16,7 @@ from pipeline.decisions.revisions import Current, withdraw
 from pipeline.licences.requests import DrawRequest, plan_draw
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
-from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.outputs import MAX_DECISION_BYTES, Outbound, decision_messages, fit_decision
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent, OrderStatus
 
@@ -125,6 +125,9 @@ class OrderTracker:
         snapshot = self._store.current
         plan = plan_draw(order, record, snapshot.licences, snapshot.products)
         if isinstance(plan, DrawRequest):
+            if plan.decision is not None and len(plan.decision.model_dump_json()) > MAX_DECISION_BYTES:
+                # Thousands of lines make a decision of several MB: fold it as the decision topics do.
+                plan = plan.model_copy(update={"decision": fit_decision(plan.decision)})
             return [self.address(plan)], plan.licence_number
         if isinstance(plan, DecisionRecord):
             return decision_messages(self._settings, order, plan), None
