@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench.changelogs import declare_changelogs
 from bench.loadgen import Collector, Encode, Phase, burst, paced
 from bench.procstats import CpuMark, peak_rss_mb
 from bench.profiling import Profiler, summarize_collapsed
@@ -65,9 +64,8 @@ class Session:
         self._phase = 0
 
     def __enter__(self) -> Session:
+        # Also declares the app's table changelogs, so fresh workers never race faust for them.
         ensure_topics(self.settings)
-        if self.kind is not WorkerKind.PASSTHROUGH:
-            declare_changelogs(self.settings)
         for worker in self.workers:
             worker.start()
         for worker in self.workers:

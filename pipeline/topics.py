@@ -24,6 +24,11 @@ ORDERS_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 INVALID_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 KEEP_FOREVER = "-1"
 
+# The app's faust tables (pipeline/rescreen/stateful.py, pipeline/licences/agent.py). Their
+# changelogs are declared here because a fresh worker on a busy host can look them up before faust
+# creates them, keep the stale metadata and refuse every order with PartitionsMismatch.
+TABLES: tuple[str, ...] = ("order-state", "current-decisions", "licence-ledger")
+
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
@@ -34,6 +39,15 @@ class TopicSpec:
     @property
     def compacted(self) -> bool:
         return self.configs.get("cleanup.policy") == "compact"
+
+
+def table_name(settings: Settings, table: str) -> str:
+    return f"{settings.app_id}.{table}"
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """The name faust gives a table's changelog: `{app id}-{table name}-changelog`."""
+    return f"{settings.app_id}-{table_name(settings, table)}-changelog"
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
@@ -60,6 +74,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     # A draw request carries its order and provisional decision: as large as an order's dead letter.
     specs.append(TopicSpec(names.licence_draws, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}))
     specs.append(TopicSpec(names.rescreen, flow))
+    # Tables are keyed like the orders, so their changelogs have as many partitions.
+    specs.extend(
+        TopicSpec(changelog_topic(settings, table), flow, {"cleanup.policy": "compact"}) for table in TABLES
+    )
     return specs
 
 

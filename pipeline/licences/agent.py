@@ -26,6 +26,7 @@ from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
+from pipeline.topics import table_name
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound, decision_messages
 from schemas.licence import Licence
@@ -99,7 +100,7 @@ def register(
         partitions=settings.order_partitions,
     )
     table = app.Table(
-        f"{settings.app_id}.licence-ledger",
+        table_name(settings, "licence-ledger"),
         default=None,
         key_type=bytes,
         value_type=bytes,

@@ -17,6 +17,7 @@ from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.rescreen.agent import CurrentDecisions, Rescreener
 from pipeline.rescreen.tracking import OrderTracker
 from pipeline.settings import Settings
+from pipeline.topics import table_name
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound
 from schemas.decision import DecisionRecord
@@ -47,7 +48,7 @@ def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
 
 def _order_table(app: faust.App, settings: Settings, name: str) -> Any:
     return app.Table(
-        f"{settings.app_id}.{name}",
+        table_name(settings, name),
         default=None,
         key_type=bytes,
         value_type=bytes,

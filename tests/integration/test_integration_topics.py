@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from pipeline.settings import Settings
-from pipeline.topics import REFERENCE_KINDS, ensure_topics, list_topics, topic_specs
+from pipeline.topics import (
+    REFERENCE_KINDS,
+    TABLES,
+    changelog_topic,
+    ensure_topics,
+    list_topics,
+    topic_specs,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -28,6 +35,30 @@ def _explicit_configs(settings: Settings, names: list[str]) -> dict[str, dict[st
         name: {key: entry["value"] for key, entry in entries.items()}
         for name, entries in response["topic"].items()
     }
+
+
+def _partition_counts(settings: Settings, names: list[str]) -> dict[str, int]:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        described: Any = admin.describe_topics(names)
+    finally:
+        admin.close()
+    return {t["name"]: len(t["partitions"]) for t in described if t["error_code"] == 0}
+
+
+def test_changelogs_of_the_app_tables_exist_before_any_worker_starts(
+    isolate: Callable[[str, Path], Settings], tmp_path: Path
+) -> None:
+    settings = isolate("changelogs", tmp_path)
+
+    ensure_topics(settings)
+
+    changelogs = [changelog_topic(settings, table) for table in TABLES]
+    assert _partition_counts(settings, changelogs) == dict.fromkeys(changelogs, settings.order_partitions)
+    configs = _explicit_configs(settings, changelogs)
+    assert {configs[name]["cleanup.policy"] for name in changelogs} == {"compact"}
 
 
 def test_topics_are_created_once_with_their_partitions_and_policies(
