@@ -15,6 +15,7 @@ from typing import Any
 import faust
 
 from pipeline.settings import Settings, load_settings
+from pipeline.worker.run import quiet_worker
 
 
 def create_passthrough_app(settings: Settings) -> faust.App:
@@ -66,9 +67,8 @@ def main() -> int:
     settings = load_settings()
     logging.basicConfig(level=settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    worker = faust.Worker(
-        create_passthrough_app(settings), loglevel=settings.log_level, quiet=True, redirect_stdouts=False
-    )
+    # The same worker set-up as `screening worker` (no spinner), so the comparison stays fair.
+    worker = quiet_worker(create_passthrough_app(settings), settings)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:
