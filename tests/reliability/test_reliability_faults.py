@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.settings import Settings
-from soak.harness import DedicatedBroker, free_port_pair
+from soak.harness import DedicatedBroker, free_port_pair, settings_env
 from soak.orders import encode
 from soak.runs import FaultRun, run_settings
 
@@ -59,8 +60,15 @@ def test_slow_consumer_paused_mid_stream(fault_run: FaultRun) -> None:
     assert worker.alive()
 
 
-def test_duplicated_and_out_of_order_deliveries(fault_run: FaultRun) -> None:
-    """Same order id and revision twice; a lower revision after a higher one; then in order."""
+def test_duplicated_and_out_of_order_deliveries(
+    fault_run: FaultRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same order id and revision twice; a lower revision after a higher one. Also checked through
+    `screening conservation mark|check`, as an operator would."""
+    for name, value in settings_env(fault_run.settings).items():
+        monkeypatch.setenv(name, value)
+    mark = tmp_path / "run.json"
+    assert main(["conservation", "mark", "--out", str(mark)]) == 0
     fault_run.start_worker()
     factory = fault_run.factory
     records: list[tuple[str, bytes]] = []
@@ -74,6 +82,8 @@ def test_duplicated_and_out_of_order_deliveries(fault_run: FaultRun) -> None:
     current = {d.order_id: d.revision for d in fault_run.probe.decisions}
     assert set(current.values()) == {2}, "a stale revision became an order's latest decision"
     assert report.decided == len(records)
+    check = ["conservation", "check", "--since", str(mark), "--expect", str(len(records)), "--baseline"]
+    assert main(check) == 0
 
 
 def test_broker_restarted_mid_stream(rel_base_settings: Settings, tmp_path: Path) -> None:
