@@ -14,6 +14,8 @@ import statistics
 import time
 from dataclasses import asdict, dataclass, replace
 
+from kafka.errors import KafkaError
+
 from pipeline.audit.readback import ConservationProbe, mark_run
 from pipeline.settings import PROJECT_ROOT, load_settings
 from pipeline.topics import ensure_topics
@@ -71,7 +73,15 @@ def soak(
         app_id=f"soak-{stamp}",
     )
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    ensure_topics(settings)
+    # A freshly started broker on a busy machine may take longer than one metadata wait.
+    for attempt in range(3):
+        try:
+            ensure_topics(settings)
+            break
+        except KafkaError:
+            if attempt == 2:
+                raise
+            time.sleep(5)
     mark = mark_run(settings)
     factory = OrderFactory(f"SOAK{stamp}", listed=listed_names(settings.party_list_files[0]))
     worker = WorkerProcess(settings, RUN_DIR, f"worker-{stamp}").start()
