@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="publish without validating here (the workers still validate and refuse bad data)",
     )
+    load.add_argument(
+        "--confirm-shrink",
+        action="store_true",
+        help="accept a party list that drops more entries than the shrink limit (else quarantined)",
+    )
     load.set_defaults(handler=_load)
 
 
@@ -43,6 +48,8 @@ def _load(args: argparse.Namespace) -> int:
     except ReferenceFileError as exc:
         console.print(f"[red]refused:[/red] {exc}")
         return 2
+    if args.confirm_shrink:
+        envelopes = [envelope.model_copy(update={"confirmed_shrink": True}) for envelope in envelopes]
     kinds = [envelope.kind for envelope in envelopes]
     if len(set(kinds)) != len(kinds):
         console.print("[red]refused:[/red] one file per kind (each topic keeps one version per kind)")

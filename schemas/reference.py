@@ -41,6 +41,8 @@ class ReferenceEnvelope(BaseModel):
     published_at: datetime
     source: str = Field(default="", max_length=500)
     payload: str = Field(max_length=MAX_PAYLOAD_CHARS)
+    # An operator's confirmation that a party list may drop more entries than the shrink limit.
+    confirmed_shrink: bool = False
 
     @model_validator(mode="after")
     def _hash_matches(self) -> ReferenceEnvelope:

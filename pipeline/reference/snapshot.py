@@ -115,6 +115,35 @@ def _check_party_list(path: Path) -> None:
         raise ReferenceRefusedError(msg)
 
 
+def guard_party_list_shrink(
+    settings: Settings, in_force: Mapping[ReferenceKind, ReferenceEnvelope], candidate: ReferenceEnvelope
+) -> None:
+    """Quarantine a party list that drops more than the allowed share of the list in force.
+
+    Official lists rarely shrink much overnight; a feed that suddenly loses entries is more likely
+    broken than a mass delisting, so it waits for an operator's confirmation (`--confirm-shrink`).
+    """
+    from pipeline.enrichment.parties.errors import ListShrinkRefusedError
+    from pipeline.enrichment.parties.guard import check_shrink
+    from pipeline.enrichment.parties.screener import load_party_list
+
+    held = in_force.get(ReferenceKind.PARTIES)
+    if held is not None:
+        previous_paths: tuple[Path, ...] = (_materialise(settings, held),)
+    elif settings.party_list_files and all(path.is_file() for path in settings.party_list_files):
+        previous_paths = tuple(settings.party_list_files)
+    else:
+        return
+    _check_party_list(_materialise(settings, candidate))
+    previous = load_party_list(previous_paths)
+    incoming = load_party_list((_materialise(settings, candidate),))
+    try:
+        check_shrink(previous, incoming, settings.party_list_max_shrink, confirmed=candidate.confirmed_shrink)
+    except ListShrinkRefusedError as exc:
+        msg = f"party list quarantined: {exc}"
+        raise ReferenceRefusedError(msg) from exc
+
+
 def _file_kinds(settings: Settings) -> set[ReferenceKind]:
     """Data sets the worker's own files provide until a published version replaces them."""
     kinds = set()

@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.reference.snapshot import ReferenceRefusedError, Snapshot, build_snapshot
+from pipeline.reference.snapshot import (
+    ReferenceRefusedError,
+    Snapshot,
+    build_snapshot,
+    guard_party_list_shrink,
+)
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
@@ -58,6 +63,8 @@ class ReferenceStore:
         if in_force is not None and in_force.content_hash == envelope.content_hash:
             return Unchanged(envelope.kind, in_force.version)
         try:
+            if envelope.kind is ReferenceKind.PARTIES:
+                guard_party_list_shrink(self._settings, self._current.envelopes, envelope)
             snapshot = self._builder(self._settings, {**self._current.envelopes, envelope.kind: envelope})
         except ReferenceRefusedError as exc:
             return Refused(envelope.kind, envelope.version, kept, str(exc)[:2000])
@@ -72,7 +79,8 @@ class ReferenceStore:
             for kind, env in latest.items()
             if (held := self._current.envelopes.get(kind)) is None or held.content_hash != env.content_hash
         }
-        if len(fresh) > 1:
+        # A new party list goes through `offer`, which applies the shrink guard against the list in force.
+        if len(fresh) > 1 and ReferenceKind.PARTIES not in fresh:
             before = self._current.envelopes
             try:
                 self._current = self._builder(self._settings, {**before, **fresh})

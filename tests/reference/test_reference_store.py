@@ -144,3 +144,39 @@ def test_configured_files_serve_until_something_is_published(tmp_path: Path) -> 
     store = ReferenceStore(replace(Settings(), data_dir=tmp_path))
     assert store.current.ready
     assert "DU-2026-SGL-000101" in store.current.licences
+
+
+def _shrunk_list(keep: int) -> str:
+    """The bundled list cut to its header and first `keep` designations."""
+    lines = PARTIES.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(lines[: keep + 1])
+
+
+def test_party_list_that_shrinks_past_the_limit_is_quarantined(tmp_path: Path) -> None:
+    store = ReferenceStore(replace(Settings(), data_dir=tmp_path))
+    before = store.current
+    result = store.offer(text_envelope(ReferenceKind.PARTIES, _shrunk_list(20), "lists.csv"))
+    assert isinstance(result, Refused)
+    assert "quarantined" in result.reason
+    assert "limit 20%" in result.reason
+    assert store.current is before
+
+
+def test_confirmed_shrink_and_small_shrink_are_applied(tmp_path: Path) -> None:
+    store = ReferenceStore(replace(Settings(), data_dir=tmp_path))
+    total = len(PARTIES.read_text(encoding="utf-8").splitlines()) - 1
+    small = store.offer(text_envelope(ReferenceKind.PARTIES, _shrunk_list(total - 5), "lists.csv"))
+    assert isinstance(small, Applied)
+    confirmed = text_envelope(ReferenceKind.PARTIES, _shrunk_list(20), "lists.csv").model_copy(
+        update={"confirmed_shrink": True}
+    )
+    assert isinstance(store.offer(confirmed), Applied)
+    assert store.current.envelopes[ReferenceKind.PARTIES].version == confirmed.version
+
+
+def test_quarantine_holds_against_a_published_list_too(store: ReferenceStore) -> None:
+    assert isinstance(store.offer(envelope_for(PARTIES)), Applied)
+    kept = store.current.envelopes[ReferenceKind.PARTIES].version
+    result = store.offer(text_envelope(ReferenceKind.PARTIES, _shrunk_list(3), "lists.csv"))
+    assert isinstance(result, Refused)
+    assert result.kept_version == kept
