@@ -2,7 +2,7 @@
 # A single-node KRaft Apache Kafka broker (combined broker + controller) on 127.0.0.1.
 #   broker.sh start|stop|status|wait|restart
 # Env: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (.run/kafka),
-#      KAFKA_WAIT_SECONDS (60). start and stop are idempotent.
+#      KAFKA_WAIT_SECONDS (60), KAFKA_HEAP (1g). start and stop are idempotent.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -10,6 +10,8 @@ PORT="${KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 DATA_DIR="${KAFKA_DATA_DIR:-$PROJECT_ROOT/.run/kafka}"
 WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-60}"
+# The test suite creates thousands of partitions on one broker; 512 MB ran out of heap under that.
+HEAP="${KAFKA_HEAP:-1g}"
 mkdir -p "$DATA_DIR"
 DATA_DIR="$(cd "$DATA_DIR" && pwd)"
 PID_FILE="$DATA_DIR/broker.pid"
@@ -140,7 +142,7 @@ cmd_start() {
     rm -f "$DATA_DIR/broker.log"
     touch "$DATA_DIR/starting"
     # setsid: the broker outlives the make or test process that started it.
-    setsid java -Xms512m -Xmx512m -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    setsid java "-Xms$HEAP" "-Xmx$HEAP" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
         -Djava.awt.headless=true -Dkafka.logs.dir="$DATA_DIR" \
         -Dlog4j2.configurationFile="file:$KAFKA_DIR/log4j2.properties" \
