@@ -10,14 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.worker.ready_probe import wait_until_ready
 from soak.harness import free_port, settings_env
 
 
@@ -77,21 +76,13 @@ class BenchWorker:
         return self._process is not None and self._process.poll() is None
 
     def wait_ready(self, timeout_s: float = 120.0) -> None:
-        url = f"http://127.0.0.1:{self.settings.web_port}/ready"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.alive():
-                msg = f"{self.name} exited during start-up; log tail:\n{self.log_tail()}"
-                raise RuntimeError(msg)
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        msg = f"{self.name} not ready within {timeout_s:.0f}s; log tail:\n{self.log_tail()}"
-        raise TimeoutError(msg)
+        wait_until_ready(
+            self.settings.web_port,
+            name=self.name,
+            alive=self.alive,
+            log_tail=self.log_tail,
+            timeout_s=timeout_s,
+        )
 
     def stop(self, timeout_s: float = 20.0) -> None:
         if self._process is not None and self.alive():

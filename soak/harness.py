@@ -11,8 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +20,7 @@ from kafka import KafkaProducer
 
 from pipeline.audit.conservation import OffsetRef
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.worker.ready_probe import wait_until_ready
 
 BROKER_SCRIPT = PROJECT_ROOT / "deploy" / "kafka" / "broker.sh"
 
@@ -98,22 +97,13 @@ class WorkerProcess:
         return self._process is not None and self._process.poll() is None
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
-        """Until the worker's /ready page answers 200; fails early if the process died."""
-        url = f"http://127.0.0.1:{self.settings.web_port}/ready"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.alive():
-                msg = f"worker {self.name} exited during start-up; log tail:\n{self.log_tail()}"
-                raise RuntimeError(msg)
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        msg = f"worker {self.name} not ready within {timeout_s:.0f}s; log tail:\n{self.log_tail()}"
-        raise TimeoutError(msg)
+        wait_until_ready(
+            self.settings.web_port,
+            name=f"worker {self.name}",
+            alive=self.alive,
+            log_tail=self.log_tail,
+            timeout_s=timeout_s,
+        )
 
     def kill9(self) -> None:
         """The crash a worker cannot clean up after: SIGKILL to its whole process group."""
