@@ -40,7 +40,7 @@ typecheck: venv
 	$(BIN)/mypy pipeline schemas tests
 
 test: venv kafka lint typecheck
-	@deploy/kafka/with-broker.sh $(BIN)/pytest $(PYTEST_ARGS)
+	@KAFKA_FRESH=1 deploy/kafka/with-broker.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 # Ten minutes of steady load on a broker of its own; not part of `make test` (SOAK_ARGS=--seconds 60).
 soak: venv kafka

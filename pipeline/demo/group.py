@@ -6,10 +6,13 @@ ledger and the order revisions of one run do not change the next run's routes.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.settings import Settings
+
+COORDINATOR_WAIT_S = 60.0
 
 
 def run_app_id(settings: Settings) -> str:
@@ -25,14 +28,23 @@ def _admin(settings: Settings) -> Any:
 def start_group_at(settings: Settings, group_id: str, topic: str, offsets: dict[int, int]) -> None:
     """Commit `offsets` for a group with no members yet, so its first worker starts exactly there."""
     from kafka import TopicPartition
+    from kafka.errors import KafkaError
     from kafka.structs import OffsetAndMetadata
 
+    wanted = {TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()}
     admin = _admin(settings)
+    deadline = time.monotonic() + COORDINATOR_WAIT_S
     try:
-        errors = admin.alter_group_offsets(
-            group_id,
-            {TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()},
-        )
+        while True:
+            try:
+                errors = admin.alter_group_offsets(group_id, wanted)
+                break
+            except KafkaError as exc:
+                # A new group's coordinator (and on a fresh broker __consumer_offsets itself) takes a
+                # moment to come up: CoordinatorNotAvailable and friends are retriable.
+                if not exc.retriable or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
     finally:
         admin.close()
     failed = {str(tp): err for tp, err in errors.items() if getattr(err, "errno", 0)}
