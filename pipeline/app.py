@@ -19,6 +19,7 @@ from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.reference_metrics import ReferenceReporter
+from pipeline.worker.stall_guard import StallGuard, committed_offset
 
 OUTPUT_TOPIC_ATTRIBUTES = (
     "orders_invalid",
@@ -83,13 +84,18 @@ def create_app(
 
     app.timer(interval=1.0)(report_state)
 
-    _register_agent(app, settings, processor, received)
-    _register_pages(app, readiness, reporting)
+    guard = StallGuard(settings.topics.orders)
+    _register_agent(app, settings, processor, received, guard)
+    _register_pages(app, readiness, reporting, guard)
     return app
 
 
 def _register_agent(
-    app: faust.App, settings: Settings, processor: RecordProcessor, received: Callable[[], None]
+    app: faust.App,
+    settings: Settings,
+    processor: RecordProcessor,
+    received: Callable[[], None],
+    guard: StallGuard,
 ) -> None:
     names = settings.topics
     orders = app.topic(
@@ -109,20 +115,35 @@ def _register_agent(
 
     async def screen_orders(stream: Any) -> None:
         async for event in stream.events():
-            received()
             message = event.message
+            committed = committed_offset(app, message.tp)
+            skipped_from = guard.skipped_before(message.partition, message.offset, committed)
+            if skipped_from is not None:
+                # This record is read again after the skipped ones; see pipeline/worker/stall_guard.py.
+                await app.consumer.seek(message.tp, skipped_from)
+                continue
+            received()
             source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
             for outbound in processor.process(source):
                 # send() queues the record; faust ties the source offset's commit to its delivery.
                 await outputs[outbound.topic].send(key=outbound.key, value=outbound.value)
+            guard.handled(message.partition, message.offset)
 
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
 
+    async def reread_skipped_orders() -> None:
+        await guard.check(app)
 
-def _register_pages(app: faust.App, readiness: _Readiness, observer: PipelineObserver) -> None:
+    app.timer(interval=2.0)(reread_skipped_orders)
+
+
+def _register_pages(
+    app: faust.App, readiness: _Readiness, observer: PipelineObserver, guard: StallGuard
+) -> None:
     @app.on_partitions_assigned.connect
     async def _assigned(*_: Any, **__: Any) -> None:
         readiness.assigned = True
+        guard.reassigned()
 
     @app.page("/health")
     async def health(web: Any, _request: Any) -> Any:

@@ -1,0 +1,113 @@
+"""Re-reads order records that faust fetched but never handed to the agent.
+
+faust-streaming 0.15 can drop records right after a rebalance: `Consumer.getmany` takes the set of
+active partitions before it waits for records and silently skips records of partitions resumed
+in between, while the Kafka client's position has already moved past them. Found by the kill -9
+reliability test, in two forms: a gap (offsets 10..14 never handled, 15 onwards handled; faust
+then commits past the gap) and a stall (the worker idle with lag, the commit never advancing).
+
+The guard catches both: a record arriving beyond the next offset the agent expects (a gap), and a
+partition with records waiting while the agent has handled nothing for a while (a stall). Either
+way it seeks the partition back to the expected offset. Seeking back can only repeat records, and
+a repeated record republishes its decision under the same id, so nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Idle for this long with records waiting: the records were skipped, not merely queued.
+STALL_SECONDS = 8.0
+
+
+def committed_offset(app: Any, tp: Any) -> int | None:
+    """The offset faust sought `tp` to after the last assignment (it keeps no public accessor)."""
+    offset: int | None = app.consumer._committed_offset.get(tp)
+    return offset
+
+
+class StallGuard:
+    def __init__(self, topic: str, stall_seconds: float = STALL_SECONDS) -> None:
+        self._topic = topic
+        self._stall_seconds = stall_seconds
+        self._next_offset: dict[int, int] = {}
+        self._last_handled = time.monotonic()
+        # Partitions with records waiting at the previous check: seek only when a lag persists.
+        self._suspects: dict[int, int] = {}
+        # The gap each partition was last re-read from: a gap that comes back after a re-read is real
+        # (transaction markers of a transactional producer occupy offsets too) and is accepted.
+        self._retried: dict[int, int] = {}
+        self.reseeks = 0
+
+    def handled(self, partition: int, offset: int) -> None:
+        """The agent took the record at `offset`: the next one it expects is `offset + 1`."""
+        self._next_offset[partition] = max(self._next_offset.get(partition, 0), offset + 1)
+        self._last_handled = time.monotonic()
+
+    def reassigned(self) -> None:
+        """After a rebalance the consumer restarts from committed offsets; forget what was handled."""
+        self._next_offset.clear()
+        self._suspects.clear()
+        self._retried.clear()
+        self._last_handled = time.monotonic()
+
+    def skipped_before(self, partition: int, offset: int, committed: int | None) -> int | None:
+        """The offset to re-read from when records before `offset` never reached the agent."""
+        expected = self._next_offset.get(partition, committed)
+        if expected is None or offset <= expected or self._retried.get(partition) == expected:
+            return None
+        self._retried[partition] = expected
+        self.reseeks += 1
+        log.warning(
+            "orders partition %d: offsets %d..%d were never handed to the agent; reading them again",
+            partition,
+            expected,
+            offset - 1,
+        )
+        return expected
+
+    def stalled(self) -> bool:
+        return time.monotonic() - self._last_handled >= self._stall_seconds
+
+    def expected(self, partition: int, committed: int | None) -> int:
+        # No commit yet: the group starts from the earliest offset (consumer_auto_offset_reset).
+        return self._next_offset.get(partition, committed or 0)
+
+    async def check(self, app: Any) -> list[tuple[int, int, int]]:
+        """Seek stalled partitions back; returns (partition, from offset, end offset) per seek."""
+        if not self.stalled() or app.rebalancing or app.in_recovery:
+            self._suspects.clear()
+            return []
+        consumer = app.consumer
+        assigned = [tp for tp in consumer.assignment() if tp.topic == self._topic]
+        if not assigned:
+            return []
+        ends = await consumer.highwaters(*assigned)
+        reseeked = []
+        suspects, self._suspects = self._suspects, {}
+        for tp in assigned:
+            expected = self.expected(tp.partition, committed_offset(app, tp))
+            end = ends.get(tp)
+            if end is None or end <= expected:
+                continue
+            if suspects.get(tp.partition) != expected:
+                # First sighting: the record may simply be on its way to the agent.
+                self._suspects[tp.partition] = expected
+                continue
+            log.warning(
+                "orders partition %d: %d records after offset %d were never handed to the agent; "
+                "reading them again",
+                tp.partition,
+                end - expected,
+                expected,
+            )
+            await consumer.seek(tp, expected)
+            reseeked.append((tp.partition, expected, end))
+        if reseeked:
+            self.reseeks += len(reseeked)
+            self._last_handled = time.monotonic()
+        return reseeked
