@@ -19,7 +19,7 @@ from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.reference_metrics import ReferenceReporter
-from pipeline.worker.stall_guard import StallGuard, committed_offset
+from pipeline.worker.stall_guard import StallGuard, committed_offset, read_skipped
 
 OUTPUT_TOPIC_ATTRIBUTES = (
     "orders_invalid",
@@ -119,15 +119,27 @@ def _register_agent(
             committed = committed_offset(app, message.tp)
             skipped_from = guard.skipped_before(message.partition, message.offset, committed)
             if skipped_from is not None:
-                # This record is read again after the skipped ones; see pipeline/worker/stall_guard.py.
-                await app.consumer.seek(message.tp, skipped_from)
-                continue
-            received()
-            source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
-            for outbound in processor.process(source):
-                # send() queues the record; faust ties the source offset's commit to its delivery.
-                await outputs[outbound.topic].send(key=outbound.key, value=outbound.value)
-            guard.handled(message.partition, message.offset)
+                # Records faust skipped (pipeline/worker/stall_guard.py): screened before this one, so
+                # they are out before this record's offset, and faust's commit past them, is acked.
+                skipped = await read_skipped(
+                    settings.bootstrap_servers, message.topic, message.partition, skipped_from, message.offset
+                )
+                for record in skipped:
+                    await handle(
+                        SourceRecord(
+                            message.topic, message.partition, record.offset, record.key, record.value
+                        )
+                    )
+            await handle(
+                SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
+            )
+
+    async def handle(source: SourceRecord) -> None:
+        received()
+        for outbound in processor.process(source):
+            # send() queues the record; faust ties the source offset's commit to its delivery.
+            await outputs[outbound.topic].send(key=outbound.key, value=outbound.value)
+        guard.handled(source.partition, source.offset)
 
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
 

@@ -6,10 +6,13 @@ in between, while the Kafka client's position has already moved past them. Found
 reliability test, in two forms: a gap (offsets 10..14 never handled, 15 onwards handled; faust
 then commits past the gap) and a stall (the worker idle with lag, the commit never advancing).
 
-The guard catches both: a record arriving beyond the next offset the agent expects (a gap), and a
-partition with records waiting while the agent has handled nothing for a while (a stall). Either
-way it seeks the partition back to the expected offset. Seeking back can only repeat records, and
-a repeated record republishes its decision under the same id, so nothing is lost or duplicated.
+The guard catches both. A record arriving beyond the next offset the agent expects (a gap): the
+agent reads the skipped records itself with a consumer of its own (`read_skipped`) and screens them
+before the record in hand; seeking faust back is not enough, because its read-offset gate drops
+re-fetched records once later ones of the same batch went through. A partition with records waiting
+while the agent has handled nothing for a while (a stall): the partition is sought back, which
+works there because nothing else is in flight. Reading again can only repeat records, and a
+repeated record republishes its decision under the same id, so nothing is lost or duplicated.
 """
 
 from __future__ import annotations
@@ -30,6 +33,39 @@ def committed_offset(app: Any, tp: Any) -> int | None:
     return offset
 
 
+async def read_skipped(
+    bootstrap_servers: str, topic: str, partition: int, start: int, end: int, *, timeout_s: float = 30.0
+) -> list[Any]:
+    """The records of `topic`/`partition` at offsets start..end-1, read with a consumer of our own.
+
+    Offsets without a record (transaction markers) are simply absent from the result.
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    tp = TopicPartition(topic, partition)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, start)
+        deadline = time.monotonic() + timeout_s
+        while await consumer.position(tp) < end:
+            if time.monotonic() > deadline:
+                msg = f"could not re-read {topic}[{partition}] {start}..{end - 1} within {timeout_s:.0f}s"
+                raise TimeoutError(msg)
+            batch = await consumer.getmany(tp, timeout_ms=500)
+            records.extend(r for r in batch.get(tp, []) if r.offset < end)
+    finally:
+        await consumer.stop()
+    return records
+
+
 class StallGuard:
     def __init__(self, topic: str, stall_seconds: float = STALL_SECONDS) -> None:
         self._topic = topic
@@ -38,9 +74,6 @@ class StallGuard:
         self._last_handled = time.monotonic()
         # Partitions with records waiting at the previous check: seek only when a lag persists.
         self._suspects: dict[int, int] = {}
-        # The gap each partition was last re-read from: a gap that comes back after a re-read is real
-        # (transaction markers of a transactional producer occupy offsets too) and is accepted.
-        self._retried: dict[int, int] = {}
         self.reseeks = 0
 
     def handled(self, partition: int, offset: int) -> None:
@@ -52,15 +85,13 @@ class StallGuard:
         """After a rebalance the consumer restarts from committed offsets; forget what was handled."""
         self._next_offset.clear()
         self._suspects.clear()
-        self._retried.clear()
         self._last_handled = time.monotonic()
 
     def skipped_before(self, partition: int, offset: int, committed: int | None) -> int | None:
         """The offset to re-read from when records before `offset` never reached the agent."""
         expected = self._next_offset.get(partition, committed)
-        if expected is None or offset <= expected or self._retried.get(partition) == expected:
+        if expected is None or offset <= expected:
             return None
-        self._retried[partition] = expected
         self.reseeks += 1
         log.warning(
             "orders partition %d: offsets %d..%d were never handed to the agent; reading them again",

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 
-from pipeline.worker.stall_guard import StallGuard
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+
+from pipeline.settings import load_settings
+from pipeline.worker.stall_guard import StallGuard, read_skipped
 
 TOPIC = "orders"
 
@@ -39,12 +45,31 @@ class FakeApp:
     in_recovery: bool = False
 
 
-def test_a_gap_after_the_committed_offset_is_read_again_once() -> None:
+def test_a_gap_after_the_committed_offset_is_reported_from_the_first_skipped_offset() -> None:
     guard = StallGuard(TOPIC)
     assert guard.skipped_before(0, 15, committed=10) == 10
-    # The same gap seen again after the re-read is real (e.g. transaction markers): accepted.
-    assert guard.skipped_before(0, 15, committed=10) is None
+    guard.handled(0, 14)  # the agent read 10..14 itself, then handled 15
+    guard.handled(0, 15)
+    assert guard.skipped_before(0, 16, committed=10) is None
     assert guard.reseeks == 1
+
+
+@pytest.mark.kafka
+def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
+    settings = load_settings()
+    topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        admin.close()
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    for n in range(6):
+        producer.send(topic, key=b"k", value=f"order-{n}".encode(), partition=0)
+    producer.flush()
+    producer.close()
+    records = asyncio.run(read_skipped(settings.bootstrap_servers, topic, 0, 2, 5))
+    assert [(r.offset, r.value) for r in records] == [(2, b"order-2"), (3, b"order-3"), (4, b"order-4")]
 
 
 def test_contiguous_and_repeated_records_are_not_gaps() -> None:
