@@ -19,7 +19,7 @@ from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.reference_metrics import ReferenceReporter
-from pipeline.worker.stall_guard import StallGuard, committed_offset, read_skipped
+from pipeline.worker.stall_guard import StallGuard
 
 OUTPUT_TOPIC_ATTRIBUTES = (
     "orders_invalid",
@@ -86,7 +86,7 @@ def create_app(
 
     guard = StallGuard(settings.topics.orders)
     _register_agent(app, settings, processor, received, guard)
-    _register_pages(app, readiness, reporting, guard)
+    _register_pages(app, readiness, reporting)
     return app
 
 
@@ -116,20 +116,11 @@ def _register_agent(
     async def screen_orders(stream: Any) -> None:
         async for event in stream.events():
             message = event.message
-            committed = committed_offset(app, message.tp)
-            skipped_from = guard.skipped_before(message.partition, message.offset, committed)
-            if skipped_from is not None:
-                # Records faust skipped (pipeline/worker/stall_guard.py): screened before this one, so
-                # they are out before this record's offset, and faust's commit past them, is acked.
-                skipped = await read_skipped(
-                    settings.bootstrap_servers, message.topic, message.partition, skipped_from, message.offset
+            # Records faust skipped (pipeline/worker/stall_guard.py) are screened before this one.
+            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
+                await handle(
+                    SourceRecord(message.topic, message.partition, record.offset, record.key, record.value)
                 )
-                for record in skipped:
-                    await handle(
-                        SourceRecord(
-                            message.topic, message.partition, record.offset, record.key, record.value
-                        )
-                    )
             await handle(
                 SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
             )
@@ -142,20 +133,13 @@ def _register_agent(
         guard.handled(source.partition, source.offset)
 
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)
-
-    async def reread_skipped_orders() -> None:
-        await guard.check(app)
-
-    app.timer(interval=2.0)(reread_skipped_orders)
+    guard.watch(app)
 
 
-def _register_pages(
-    app: faust.App, readiness: _Readiness, observer: PipelineObserver, guard: StallGuard
-) -> None:
+def _register_pages(app: faust.App, readiness: _Readiness, observer: PipelineObserver) -> None:
     @app.on_partitions_assigned.connect
     async def _assigned(*_: Any, **__: Any) -> None:
         readiness.assigned = True
-        guard.reassigned()
 
     @app.page("/health")
     async def health(web: Any, _request: Any) -> Any:

@@ -29,6 +29,7 @@ from pipeline.settings import Settings
 from pipeline.topics import table_name
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.stall_guard import StallGuard
 from schemas.licence import Licence
 
 log = logging.getLogger(__name__)
@@ -109,17 +110,28 @@ def register(
     desk = LicenceDesk(settings, store, table, observer)
     outputs: dict[str, Any] = {}
 
+    guard = StallGuard(names.licence_draws)
+
     async def apply_draws(stream: Any) -> None:
         async for event in stream.events():
-            for outbound in desk.handle(event.value):
-                topic = outputs.get(outbound.topic)
-                if topic is None:
-                    topic = outputs[outbound.topic] = app.topic(
-                        outbound.topic, key_serializer="raw", value_serializer="raw", partitions=None
-                    )
-                await topic.send(key=outbound.key, value=outbound.value)
+            message = event.message
+            # Requests faust skipped after a rebalance (pipeline/worker/stall_guard.py) go first.
+            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
+                await apply(record.partition, record.offset, record.value)
+            await apply(message.partition, message.offset, event.value)
+
+    async def apply(partition: int, offset: int, value: bytes | None) -> None:
+        for outbound in desk.handle(value or b""):
+            topic = outputs.get(outbound.topic)
+            if topic is None:
+                topic = outputs[outbound.topic] = app.topic(
+                    outbound.topic, key_serializer="raw", value_serializer="raw", partitions=None
+                )
+            await topic.send(key=outbound.key, value=outbound.value)
+        guard.handled(partition, offset)
 
     app.agent(draws, name=f"{settings.app_id}.licence-draws")(apply_draws)
+    guard.watch(app)
 
     def address(request: DrawRequest) -> Outbound:
         return Outbound(

@@ -101,6 +101,25 @@ class StallGuard:
         )
         return expected
 
+    async def skipped_records(self, app: Any, bootstrap_servers: str, message: Any) -> list[Any]:
+        """Records before `message` in its partition that faust never handed to the agent."""
+        start = self.skipped_before(message.partition, message.offset, committed_offset(app, message.tp))
+        if start is None:
+            return []
+        return await read_skipped(bootstrap_servers, message.topic, message.partition, start, message.offset)
+
+    def watch(self, app: Any) -> None:
+        """Forget handled offsets on every assignment, and look for stalled partitions every 2 s."""
+
+        @app.on_partitions_assigned.connect  # type: ignore[untyped-decorator]
+        async def _reassigned(*_: Any, **__: Any) -> None:
+            self.reassigned()
+
+        async def look_for_stalls() -> None:
+            await self.check(app)
+
+        app.timer(interval=2.0)(look_for_stalls)
+
     def stalled(self) -> bool:
         return time.monotonic() - self._last_handled >= self._stall_seconds
 
