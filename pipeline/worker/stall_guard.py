@@ -1,4 +1,4 @@
-"""Re-reads order records that faust fetched but never handed to the agent.
+"""Re-reads records that faust fetched but never handed to an agent (orders, licence draws).
 
 faust-streaming 0.15 can drop records right after a rebalance: `Consumer.getmany` takes the set of
 active partitions before it waits for records and silently skips records of partitions resumed
@@ -94,7 +94,8 @@ class StallGuard:
             return None
         self.reseeks += 1
         log.warning(
-            "orders partition %d: offsets %d..%d were never handed to the agent; reading them again",
+            "%s[%d]: offsets %d..%d were never handed to the agent; reading them again",
+            self._topic,
             partition,
             expected,
             offset - 1,
@@ -149,8 +150,8 @@ class StallGuard:
                 self._suspects[tp.partition] = expected
                 continue
             log.warning(
-                "orders partition %d: %d records after offset %d were never handed to the agent; "
-                "reading them again",
+                "%s[%d]: %d records after offset %d were never handed to the agent; reading them again",
+                self._topic,
                 tp.partition,
                 end - expected,
                 expected,
