@@ -3,6 +3,8 @@
 It is built with the same faust settings as the screening app (pipeline/app.py) and reads `orders`
 and writes `screening.decisions` under the run's topic prefix, so the load generator and the
 read-back are identical for both and the gap between them is the cost of screening alone.
+With `--direct` it publishes as the pipeline does (pipeline/worker/publisher.py), the stricter
+ceiling for a worker that skips faust's `Topic.send`.
 Run it as `python -m bench.passthrough` with the usual `SCREENING_*` environment.
 """
 
@@ -15,10 +17,13 @@ from typing import Any
 import faust
 
 from pipeline.settings import Settings, load_settings
+from pipeline.worker.outputs import Outbound
+from pipeline.worker.publisher import Publisher
 from pipeline.worker.run import quiet_worker
 
 
-def create_passthrough_app(settings: Settings) -> faust.App:
+def create_passthrough_app(settings: Settings, *, direct: bool = False) -> faust.App:
+    """`direct`: publish through the pipeline's `Publisher` (faust's producer without `Topic.send`)."""
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
@@ -42,13 +47,20 @@ def create_passthrough_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         partitions=settings.order_partitions,
     )
-    out = app.topic(settings.topics.decisions, key_serializer="raw", value_serializer="raw", partitions=None)
+    decisions = settings.topics.decisions
+    out = app.topic(decisions, key_serializer="raw", value_serializer="raw", partitions=None)
+
+    publisher = Publisher(app)
 
     async def forward(stream: Any) -> None:
         async for event in stream.events():
             await out.send(key=event.key, value=event.value)
 
-    app.agent(orders, name=f"{settings.app_id}.forward")(forward)
+    async def forward_direct(stream: Any) -> None:
+        async for event in stream.events():
+            await publisher.send(Outbound(decisions, event.key, event.value))
+
+    app.agent(orders, name=f"{settings.app_id}.forward")(forward_direct if direct else forward)
     assigned = {"done": False}
 
     @app.on_partitions_assigned.connect
@@ -68,7 +80,8 @@ def main() -> int:
     logging.basicConfig(level=settings.log_level)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # The same worker set-up as `screening worker` (no spinner), so the comparison stays fair.
-    worker = quiet_worker(create_passthrough_app(settings), settings)
+    direct = "--direct" in sys.argv[1:]
+    worker = quiet_worker(create_passthrough_app(settings, direct=direct), settings)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:

@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
             worker_env=worker_env,
         ),
         _session(
-            WorkerKind.PIPELINE_QUIET,
+            WorkerKind.PASSTHROUGH_DIRECT,
             1,
-            settings=pipeline_settings,
+            settings=base,
             mix=mix,
             sizes=sizes,
             loads=(1000,),

@@ -23,13 +23,13 @@ from soak.harness import free_port, settings_env
 class WorkerKind(StrEnum):
     PASSTHROUGH = "passthrough"
     PIPELINE = "pipeline"
-    PIPELINE_QUIET = "pipeline-quiet"
+    PASSTHROUGH_DIRECT = "passthrough-direct"
 
 
 _COMMANDS = {
     WorkerKind.PASSTHROUGH: ["-m", "bench.passthrough"],
     WorkerKind.PIPELINE: ["-m", "pipeline.cli", "worker"],
-    WorkerKind.PIPELINE_QUIET: ["-m", "bench.quiet_worker"],
+    WorkerKind.PASSTHROUGH_DIRECT: ["-m", "bench.passthrough", "--direct"],
 }
 
 
