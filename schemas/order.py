@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -22,6 +23,8 @@ MAX_NAME = 500
 MAX_TEXT = 2000
 MAX_QUANTITY = 1e12
 MAX_VALUE = 1e13
+# C0 and C1 control characters (DEL included), which no party name legitimately contains.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 CountryCode = Annotated[str, AfterValidator(check_country)]
 CurrencyCode = Annotated[str, AfterValidator(check_currency)]
@@ -46,7 +49,7 @@ class Party(_Strict):
     @field_validator("name")
     @classmethod
     def _no_control_characters(cls, value: str) -> str:
-        if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in value):
+        if _CONTROL_CHARACTER.search(value):
             msg = "name contains control characters"
             raise ValueError(msg)
         return value

@@ -112,7 +112,8 @@ class EndUseClassifier:
     def _from_text(self, text: str) -> list[tuple[str, str]]:
         found: dict[str, str] = {}
         for keyword in self._keywords:
-            if keyword.end_use_class in found:
+            # The substring test is a cheap pre-filter: the pattern can only match where the word occurs.
+            if keyword.end_use_class in found or keyword.word not in text:
                 continue
             for hit in keyword.pattern.finditer(text):
                 if not self._negated(text, hit.start()):

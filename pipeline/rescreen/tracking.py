@@ -38,15 +38,21 @@ class OrderState:
         return self.status is OrderStatus.ACTIVE and self.order is not None
 
     def encode(self) -> bytes:
-        return json.dumps(
-            {
-                "revision": self.revision,
-                "status": self.status.value,
-                "route": self.route,
-                "licence": self.licence,
-                "order": self.order,
-            }
-        ).encode()
+        return self._encode(json.dumps(self.order).encode())
+
+    def _encode(self, order_json: bytes) -> bytes:
+        head = {
+            "revision": self.revision,
+            "status": self.status.value,
+            "route": self.route,
+            "licence": self.licence,
+        }
+        return json.dumps(head).encode()[:-1] + b', "order": ' + order_json + b"}"
+
+    @classmethod
+    def encode_open(cls, order: OrderEvent, route: str, licence: str | None) -> bytes:
+        """The entry of a screened, open order; its JSON comes from pydantic's serializer in one pass."""
+        return cls(order.revision, order.status, route, licence)._encode(order.model_dump_json().encode())
 
     @classmethod
     def decode(cls, raw: bytes | None) -> OrderState | None:
@@ -113,9 +119,7 @@ class OrderTracker:
         out, licence = self.route(order, record, messages)
         if prior is not None and prior.licence and prior.licence != licence:
             out = returned + out
-        self._states[key] = OrderState(
-            order.revision, order.status, record.route.value, licence, order.model_dump(mode="json")
-        ).encode()
+        self._states[key] = OrderState.encode_open(order, record.route.value, licence)
         return out
 
     def route(
