@@ -11,6 +11,7 @@ from typing import Any
 
 import faust
 
+from pipeline.rescreen.agent import APPLIED_HEADER, CurrentDecisions
 from pipeline.rescreen.stateful import register_stateful
 from pipeline.screening import Screener
 from pipeline.settings import Settings
@@ -18,18 +19,11 @@ from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
+from pipeline.worker.publisher import Publisher
 from pipeline.worker.reference_metrics import ReferenceReporter
 from pipeline.worker.stall_guard import StallGuard
 
-OUTPUT_TOPIC_ATTRIBUTES = (
-    "orders_invalid",
-    "hold",
-    "license",
-    "release",
-    "decisions",
-    "alerts_blocked",
-    "licence_draws",
-)
+APPLIED = {APPLIED_HEADER: b"1"}
 
 
 class _Readiness:
@@ -85,7 +79,15 @@ def create_app(
     app.timer(interval=1.0)(report_state)
 
     guard = StallGuard(settings.topics.orders)
-    _register_agent(app, settings, processor, received, guard)
+    _register_agent(
+        app,
+        settings,
+        processor,
+        received,
+        guard=guard,
+        current=stateful.current,
+        publisher=stateful.publisher,
+    )
     _register_pages(app, readiness, reporting)
     return app
 
@@ -95,7 +97,10 @@ def _register_agent(
     settings: Settings,
     processor: RecordProcessor,
     received: Callable[[], None],
+    *,
     guard: StallGuard,
+    current: CurrentDecisions,
+    publisher: Publisher,
 ) -> None:
     names = settings.topics
     orders = app.topic(
@@ -106,12 +111,6 @@ def _register_agent(
         value_serializer="raw",
         partitions=settings.order_partitions,
     )
-    outputs: dict[str, Any] = {
-        getattr(names, attribute): app.topic(
-            getattr(names, attribute), key_serializer="raw", value_serializer="raw", partitions=None
-        )
-        for attribute in OUTPUT_TOPIC_ATTRIBUTES
-    }
 
     async def screen_orders(stream: Any) -> None:
         async for event in stream.events():
@@ -128,8 +127,15 @@ def _register_agent(
     async def handle(source: SourceRecord) -> None:
         received()
         for outbound in processor.process(source):
-            # send() queues the record; faust ties the source offset's commit to its delivery.
-            await outputs[outbound.topic].send(key=outbound.key, value=outbound.value)
+            headers = None
+            decision = outbound.decision
+            # Kept here rather than by consuming the decision again (a second parse per order).
+            if decision is not None and current.accept_own(decision, outbound.value, source):
+                headers = APPLIED
+            # Queued on faust's producer, which faust flushes before it commits the source offset.
+            await publisher.send(outbound, headers)
+        # The order's table changes (its state, its current decision) go out before the next record.
+        await publisher.flush_queued()
         guard.handled(source.partition, source.offset)
 
     app.agent(orders, name=f"{settings.app_id}.screen-orders")(screen_orders)

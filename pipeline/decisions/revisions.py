@@ -8,9 +8,10 @@ revision up to the cancelling one.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from schemas.decision import DecisionRecord
 
@@ -27,6 +28,44 @@ class Verdict(StrEnum):
         return self in {Verdict.FIRST, Verdict.SUPERSEDES, Verdict.FOLLOW_UP}
 
 
+class CurrentHead(Protocol):
+    """What judging a revision needs of the current entry; the decision itself is not needed."""
+
+    @property
+    def revision(self) -> int: ...
+    @property
+    def withdrawn(self) -> bool: ...
+    @property
+    def decision_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHead:
+    """The judging fields of a stored entry, read without validating its decision (the hot path)."""
+
+    revision: int
+    withdrawn: bool
+    decision_id: str | None
+
+    @classmethod
+    def parse(cls, stored: bytes) -> StoredHead:
+        data = json.loads(stored)
+        decision = data.get("decision")
+        return cls(
+            int(data["revision"]),
+            bool(data.get("withdrawn", False)),
+            decision.get("decision_id") if isinstance(decision, dict) else None,
+        )
+
+
+def encode_current(revision: int, decision_json: bytes) -> bytes:
+    """The stored entry for a decision already serialized for the topic, without a second dump.
+
+    It reads back with `Current.from_json` like any other entry.
+    """
+    return b'{"revision":%d,"withdrawn":false,"decision":%s}' % (revision, decision_json)
+
+
 @dataclass(frozen=True, slots=True)
 class Current:
     """What the revisions table keeps per order: the current decision or the withdrawal."""
@@ -34,6 +73,10 @@ class Current:
     revision: int
     decision: DecisionRecord | None
     withdrawn: bool = False
+
+    @property
+    def decision_id(self) -> str | None:
+        return self.decision.decision_id if self.decision is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,7 +95,7 @@ class Current:
         )
 
 
-def judge_revision(current: Current | None, revision: int, supersedes: str | None = None) -> Verdict:
+def judge_revision(current: CurrentHead | None, revision: int, supersedes: str | None = None) -> Verdict:
     """How an event with `revision` relates to what is current for its order."""
     if current is None:
         return Verdict.FIRST
@@ -60,8 +103,7 @@ def judge_revision(current: Current | None, revision: int, supersedes: str | Non
         return Verdict.SUPERSEDES
     if revision < current.revision:
         return Verdict.STALE
-    current_id = current.decision.decision_id if current.decision is not None else None
-    if supersedes is not None and supersedes == current_id and not current.withdrawn:
+    if supersedes is not None and supersedes == current.decision_id and not current.withdrawn:
         return Verdict.FOLLOW_UP
     return Verdict.REPEATED
 

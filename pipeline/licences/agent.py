@@ -27,8 +27,10 @@ from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
 from pipeline.topics import table_name
+from pipeline.worker.changelog import changelog_table
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.publisher import Publisher
 from pipeline.worker.stall_guard import StallGuard
 from schemas.licence import Licence
 
@@ -88,7 +90,11 @@ class LicenceDesk:
 
 
 def register(
-    app: faust.App, settings: Settings, store: ReferenceStore, observer: PipelineObserver | None = None
+    app: faust.App,
+    settings: Settings,
+    store: ReferenceStore,
+    publisher: Publisher,
+    observer: PipelineObserver | None = None,
 ) -> Callable[[DrawRequest], Outbound]:
     """Add the ledger table and the draw agent; return how the order worker addresses a request."""
     names = settings.topics
@@ -100,16 +106,10 @@ def register(
         value_serializer="raw",
         partitions=settings.order_partitions,
     )
-    table = app.Table(
-        table_name(settings, "licence-ledger"),
-        default=None,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=settings.order_partitions,
+    table = changelog_table(
+        app, table_name(settings, "licence-ledger"), publisher, partitions=settings.order_partitions
     )
     desk = LicenceDesk(settings, store, table, observer)
-    outputs: dict[str, Any] = {}
-
     guard = StallGuard(names.licence_draws)
 
     async def apply_draws(stream: Any) -> None:
@@ -121,13 +121,7 @@ def register(
             await apply(message.partition, message.offset, event.value)
 
     async def apply(partition: int, offset: int, value: bytes | None) -> None:
-        for outbound in desk.handle(value or b""):
-            topic = outputs.get(outbound.topic)
-            if topic is None:
-                topic = outputs[outbound.topic] = app.topic(
-                    outbound.topic, key_serializer="raw", value_serializer="raw", partitions=None
-                )
-            await topic.send(key=outbound.key, value=outbound.value)
+        await publisher.send_all(desk.handle(value or b""))
         guard.handled(partition, offset)
 
     app.agent(draws, name=f"{settings.app_id}.licence-draws")(apply_draws)

@@ -16,16 +16,21 @@ import time
 import uuid
 from typing import Any
 
-from pipeline.decisions.revisions import Current, accept_decision
+from aiokafka.partitioner import murmur2
+
+from pipeline.decisions.revisions import Current, StoredHead, encode_current, judge_revision
 from pipeline.reference.store import LiveScreener
 from pipeline.rescreen.tracking import OrderState, OrderTracker, cancel_request
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, WorkerObserver
-from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.outputs import Outbound, SourceRecord, decision_messages
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 
 log = logging.getLogger(__name__)
+
+# Marks a decision whose current-decision entry its publisher has already written.
+APPLIED_HEADER = "screening-current-applied"
 
 
 class Rescreener:
@@ -92,10 +97,27 @@ class Rescreener:
 
 
 class CurrentDecisions:
-    """Keeps the current decision per order from `screening.decisions` (revision rules)."""
+    """Keeps the current decision per order (revision rules), in a table keyed by order id.
 
-    def __init__(self, table: Any) -> None:
+    The orders agent applies the decisions it publishes itself and marks them with
+    `APPLIED_HEADER`; the tracking agent on `screening.decisions` applies the others (licence
+    draws, reviewers' follow-ups) and skips the marked ones without parsing them.
+    """
+
+    def __init__(self, table: Any, partitions: int) -> None:
         self._table = table
+        self._partitions = partitions
+
+    def accept_own(self, record: DecisionRecord, raw: bytes, source: SourceRecord) -> bool:
+        """`accept` for a decision the orders agent publishes while handling `source`, when it can.
+
+        Faust writes a table entry to the changelog partition of the event in hand, which must be the
+        order's own partition; an order keyed otherwise upstream is left to the tracking agent.
+        """
+        if (murmur2(record.order_id.encode()) & 0x7FFFFFFF) % self._partitions != source.partition:
+            return False
+        self.accept(record, raw)
+        return True
 
     def handle(self, raw: bytes) -> None:
         try:
@@ -103,12 +125,15 @@ class CurrentDecisions:
         except ValueError:
             log.warning("unreadable decision on the decisions topic ignored")
             return
+        self.accept(record, raw)
+
+    def accept(self, record: DecisionRecord, raw: bytes) -> None:
+        """Keep `record` (serialized as `raw`) if it changes what is current for its order."""
         key = record.order_id.encode()
         stored = self._table.get(key)
-        current = Current.from_json(json.loads(stored)) if stored else None
-        _, kept = accept_decision(current, record)
-        if kept is not None:
-            self._table[key] = json.dumps(kept.to_json()).encode()
+        head = StoredHead.parse(stored) if stored else None
+        if judge_revision(head, record.revision, record.supersedes).changes_current:
+            self._table[key] = encode_current(record.revision, raw)
 
     def lookup(self, order_id: str) -> Current | None:
         stored = self._table.get(order_id.encode())

@@ -14,12 +14,14 @@ import faust
 from pipeline.licences import agent as licence_agent
 from pipeline.reference.agent import ReferenceWatcher
 from pipeline.reference.store import LiveScreener, ReferenceStore
-from pipeline.rescreen.agent import CurrentDecisions, Rescreener
+from pipeline.rescreen.agent import APPLIED_HEADER, CurrentDecisions, Rescreener
 from pipeline.rescreen.tracking import OrderTracker
 from pipeline.settings import Settings
 from pipeline.topics import table_name
+from pipeline.worker.changelog import changelog_table
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound
+from pipeline.worker.publisher import Publisher
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
 from schemas.reference import ReferenceKind, ReferenceRefusal
@@ -33,6 +35,8 @@ class StatefulHooks:
     finish: Finisher
     ready: Callable[[], bool]
     store: ReferenceStore
+    current: CurrentDecisions
+    publisher: Publisher
 
 
 def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
@@ -46,14 +50,8 @@ def _raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
     )
 
 
-def _order_table(app: faust.App, settings: Settings, name: str) -> Any:
-    return app.Table(
-        table_name(settings, name),
-        default=None,
-        key_type=bytes,
-        value_type=bytes,
-        partitions=settings.order_partitions,
-    )
+def _order_table(app: faust.App, settings: Settings, name: str, publisher: Publisher) -> Any:
+    return changelog_table(app, table_name(settings, name), publisher, partitions=settings.order_partitions)
 
 
 def register_stateful(
@@ -63,31 +61,28 @@ def register_stateful(
     store = ReferenceStore(settings)
     screener = LiveScreener(store)
     reporting: PipelineObserver = observer or NullObserver()
-    address = licence_agent.register(app, settings, store, reporting)
-    states = _order_table(app, settings, "order-state")
-    current_table = _order_table(app, settings, "current-decisions")
+    publisher = Publisher(app, reporting)
+    address = licence_agent.register(app, settings, store, publisher, reporting)
+    states = _order_table(app, settings, "order-state", publisher)
+    current_table = _order_table(app, settings, "current-decisions", publisher)
     tracker = OrderTracker(settings, store, states, current_table, address)
     rescreener = Rescreener(settings, tracker, screener, states, reporting)
-    current = CurrentDecisions(current_table)
+    current = CurrentDecisions(current_table, settings.order_partitions)
     rescreen_topic = _raw_topic(app, names.rescreen, settings.order_partitions)
     errors_topic = _raw_topic(app, names.reference_errors)
-    outputs: dict[str, Any] = {}
-
-    async def send_all(messages: list[Outbound]) -> None:
-        for outbound in messages:
-            topic = outputs.get(outbound.topic)
-            if topic is None:
-                topic = outputs[outbound.topic] = _raw_topic(app, outbound.topic)
-            await topic.send(key=outbound.key, value=outbound.value)
 
     async def rescreen_orders(stream: Any) -> None:
         async for event in stream.events():
-            await send_all(rescreener.handle(event.key.decode()))
+            await publisher.send_all(rescreener.handle(event.key.decode()))
 
     async def track_decisions(stream: Any) -> None:
         async for event in stream.events():
-            current.handle(event.value)
+            if APPLIED_HEADER not in event.headers:
+                current.handle(event.value)
+                await publisher.flush_queued()
 
+    # Every agent flushes the table changes it queued; this catches any a future writer forgets.
+    app.timer(interval=1.0)(publisher.flush_queued)
     app.agent(rescreen_topic, name=f"{settings.app_id}.rescreen")(rescreen_orders)
     app.agent(_raw_topic(app, names.decisions, settings.order_partitions), name=f"{settings.app_id}.current")(
         track_decisions
@@ -127,4 +122,6 @@ def register_stateful(
         finish=tracker.finish,
         ready=lambda: store.current.ready and watcher.loaded.is_set(),
         store=store,
+        current=current,
+        publisher=publisher,
     )

@@ -21,6 +21,9 @@ class Outbound:
     topic: str
     key: bytes | None
     value: bytes
+    # Set on a message to the decisions topic: the record `value` serializes, so the publisher can
+    # keep the current decision without parsing it back.
+    decision: DecisionRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +113,7 @@ def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRec
         value = record.model_dump_json().encode()
     messages = [
         Outbound(route_topic(settings, record.route), key, value),
-        Outbound(settings.topics.decisions, key, value),
+        Outbound(settings.topics.decisions, key, value, record),
     ]
     messages.extend(
         Outbound(settings.topics.alerts_blocked, key, alert.model_dump_json().encode())

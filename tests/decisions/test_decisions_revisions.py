@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 
-from pipeline.decisions.revisions import Current, Verdict, accept_decision, judge_revision, withdraw
+from pipeline.decisions.revisions import (
+    Current,
+    StoredHead,
+    Verdict,
+    accept_decision,
+    encode_current,
+    judge_revision,
+    withdraw,
+)
 from schemas.decision import DecisionRecord, Route
 
 
@@ -72,3 +81,21 @@ def test_cancellation_withdraws_and_late_revisions_stay_out() -> None:
 def test_json_round_trip() -> None:
     assert Current.from_json(CURRENT.to_json()) == CURRENT
     assert Current.from_json(Current(4, None, withdrawn=True).to_json()) == Current(4, None, withdrawn=True)
+
+
+def test_an_entry_encoded_from_the_published_bytes_reads_back_like_any_other() -> None:
+    follow_up = record(2, Route.HOLD, decision_id="d-2-review", supersedes="d-2-release")
+    stored = encode_current(2, follow_up.model_dump_json().encode())
+    assert Current.from_json(json.loads(stored)) == Current(2, follow_up)
+    assert StoredHead.parse(stored) == StoredHead(2, withdrawn=False, decision_id="d-2-review")
+
+
+@pytest.mark.parametrize("supersedes", [None, "d-2-release", "some-older-id"])
+@pytest.mark.parametrize("revision", [1, 2, 3])
+@pytest.mark.parametrize("withdrawn", [False, True])
+def test_the_stored_head_judges_as_the_full_entry(
+    revision: int, supersedes: str | None, withdrawn: bool
+) -> None:
+    entry = Current(2, record(2), withdrawn=withdrawn)
+    head = StoredHead.parse(json.dumps(entry.to_json()).encode())
+    assert judge_revision(head, revision, supersedes) is judge_revision(entry, revision, supersedes)

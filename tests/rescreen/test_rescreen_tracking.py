@@ -64,7 +64,7 @@ class Flow:
         self.ledgers: dict[bytes, bytes] = {}
         self.tracker = OrderTracker(settings, store, self.states, self.current_table, self._address)
         self.desk = LicenceDesk(settings, store, self.ledgers)
-        self.current = CurrentDecisions(self.current_table)
+        self.current = CurrentDecisions(self.current_table, settings.order_partitions)
         self.rescreener = Rescreener(settings, self.tracker, self.screener, self.states)
         self.published: list[DecisionRecord] = []
 
@@ -161,7 +161,7 @@ def test_rescreen_holds_an_open_order_whose_consignee_is_now_listed(flow: Flow, 
     rescreening.tracker = OrderTracker(
         rescreening.settings, local, flow.states, flow.current_table, rescreening._address
     )
-    rescreening.current = CurrentDecisions(flow.current_table)
+    rescreening.current = CurrentDecisions(flow.current_table, rescreening.settings.order_partitions)
     rescreening.rescreener = Rescreener(
         rescreening.settings, rescreening.tracker, LiveScreener(local), flow.states
     )
@@ -170,3 +170,4 @@ def test_rescreen_holds_an_open_order_whose_consignee_is_now_listed(flow: Flow, 
     rescreening.deliver(rescreening.rescreener.handle("O-OPEN"))
     assert rescreening.route("O-OPEN") is Route.HOLD
     assert rescreening.rescreener.handle("O-OPEN") == []
+

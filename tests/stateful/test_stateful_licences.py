@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from stateful_support import (  # type: ignore[import-not-found]
     Worker,
+    chair_line,
     current_of,
     decided,
     order,
@@ -92,3 +94,29 @@ def test_revisions_and_cancellations_adjust_the_balance(flow: Settings, start_wo
     assert routes(flow, "ORD-E") == {"ORD-E": Route.RELEASE}
     produce(flow, [order("ORD-F", kg=1)])
     assert routes(flow, "ORD-F") == {"ORD-F": Route.LICENSE}
+
+
+def test_a_replacement_worker_restores_every_table_from_its_changelog(
+    flow: Settings, start_workers: StartWorkers
+) -> None:
+    (first,) = start_workers(flow, 1)
+    produce(flow, [order("ORD-A", kg=150), order("ORD-C", lines=chair_line(), licence_numbers=[])])
+    # ORD-A's decision comes from the licence agent, ORD-C's from the orders agent itself.
+    assert routes(flow, "ORD-A", "ORD-C") == {"ORD-A": Route.RELEASE, "ORD-C": Route.RELEASE}
+    first.stop()
+
+    (second,) = start_workers(flow, 1)  # a fresh data dir: the tables exist only in their changelogs
+    for order_id in ("ORD-A", "ORD-C"):
+        found = second.wait_status(f"/decisions/{order_id}", 200)
+        assert found["revision"] == 1
+        assert found["decision"]["route"] == Route.RELEASE.value
+    produce(flow, [order("ORD-B", kg=100)])  # the ledger came back: only 50 kg are left
+    assert routes(flow, "ORD-B") == {"ORD-B": Route.LICENSE}
+    # The order state came back too: cancelling ORD-A returns its 150 kg to the licence.
+    produce(flow, [order("ORD-A", revision=2, status="cancelled")])
+    deadline = time.monotonic() + 60
+    while not second.get("/decisions/ORD-A")[1].get("withdrawn"):  # its return is on the way
+        assert time.monotonic() < deadline, second.log_tail()
+        time.sleep(0.2)
+    produce(flow, [order("ORD-D", kg=150)])
+    assert routes(flow, "ORD-D") == {"ORD-D": Route.RELEASE}
