@@ -58,6 +58,18 @@ class Rescreener:
                 found.append(key)
         return found
 
+    def awaiting_decision(self, order_id: str) -> bool:
+        """True while the open order's decision is still on its way (a licence draw being applied).
+
+        A re-screen then could not name the decision it supersedes, and the order would end with two
+        current decisions; the caller asks again a little later.
+        """
+        state = self._tracker.state(order_id)
+        if state is None or not state.open:
+            return False
+        current = self._tracker.current(order_id)
+        return current is None or current.revision < state.revision
+
     def handle(self, order_id: str) -> list[Outbound]:
         started = time.perf_counter()
         state = self._tracker.state(order_id)

@@ -5,6 +5,8 @@ returned screener and finisher to the orders agent.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,23 @@ from pipeline.worker.publisher import Publisher
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
 from schemas.reference import ReferenceKind, ReferenceRefusal
+
+log = logging.getLogger(__name__)
+
+# A re-screen of an order whose decision is still being made waits for it: up to 100 x 0.1 s.
+RESCREEN_ATTEMPTS = 100
+RESCREEN_RETRY_S = 0.1
+
+
+def rescreen_request(kind: str, attempt: int = 0) -> bytes:
+    """The value of an `orders.rescreen` record: what changed, and how often it was put back."""
+    return f"{kind}#{attempt}".encode()
+
+
+def parse_rescreen_request(value: bytes | None) -> tuple[str, int]:
+    kind, _, attempt = (value or b"").decode(errors="replace").partition("#")
+    return kind, int(attempt) if attempt.isdigit() else 0
+
 
 Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound]], list[Outbound]]
 
@@ -73,7 +92,15 @@ def register_stateful(
 
     async def rescreen_orders(stream: Any) -> None:
         async for event in stream.events():
-            await publisher.send_all(rescreener.handle(event.key.decode()))
+            order_id = event.key.decode()
+            kind, attempt = parse_rescreen_request(event.value)
+            if attempt < RESCREEN_ATTEMPTS and rescreener.awaiting_decision(order_id):
+                await asyncio.sleep(RESCREEN_RETRY_S)
+                await rescreen_topic.send(key=event.key, value=rescreen_request(kind, attempt + 1))
+                continue
+            if attempt >= RESCREEN_ATTEMPTS:
+                log.warning("re-screening %s although its decision never arrived", order_id)
+            await publisher.send_all(rescreener.handle(order_id))
 
     async def track_decisions(stream: Any) -> None:
         async for event in stream.events():
@@ -93,7 +120,7 @@ def register_stateful(
 
     async def trigger_rescreen(kind: ReferenceKind) -> None:
         for key in rescreener.open_order_keys():
-            await rescreen_topic.send(key=key, value=kind.value.encode())
+            await rescreen_topic.send(key=key, value=rescreen_request(kind.value))
 
     watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen)
     app.task(watcher.run)

@@ -171,3 +171,27 @@ def test_rescreen_holds_an_open_order_whose_consignee_is_now_listed(flow: Flow, 
     assert rescreening.route("O-OPEN") is Route.HOLD
     assert rescreening.rescreener.handle("O-OPEN") == []
 
+
+def test_a_rescreen_waits_while_the_orders_licence_decision_is_on_its_way(flow: Flow) -> None:
+    event = order("O-DRAW", kg=10)
+    record = flow.screener.screen(event)
+    from pipeline.worker.outputs import decision_messages
+
+    draw_requests = flow.tracker.finish(event, record, decision_messages(flow.settings, event, record))
+    assert [m.topic for m in draw_requests] == [flow.settings.topics.licence_draws]
+    assert flow.rescreener.awaiting_decision("O-DRAW")  # the draw, and so the decision, is pending
+    flow.deliver(draw_requests)
+    assert not flow.rescreener.awaiting_decision("O-DRAW")
+    flow.send(order("O-DRAW", revision=2, kg=5, licence_numbers=[]))
+    assert not flow.rescreener.awaiting_decision("O-DRAW")  # decided at once: nothing to wait for
+    assert not flow.rescreener.awaiting_decision("O-UNKNOWN")
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"), [(b"parties#3", ("parties", 3)), (b"rules", ("rules", 0)), (None, ("", 0))]
+)
+def test_rescreen_requests_carry_their_attempt(value: bytes | None, parsed: tuple[str, int]) -> None:
+    from pipeline.rescreen.stateful import parse_rescreen_request, rescreen_request
+
+    assert parse_rescreen_request(value) == parsed
+    assert parse_rescreen_request(rescreen_request("parties", 7)) == ("parties", 7)
