@@ -20,7 +20,7 @@ MATCH_STRENGTHS = frozenset({"strong", "potential"})
 DEFAULT_PARTY_LISTS = frozenset({"CN-ECL", "CN-ECWL", "CN-UEL", "CN-CML"})
 DEAD_LETTER_REASONS = frozenset(reason.value for reason in InvalidReason)
 # Where the worker reports failures (pipeline/worker/processing.py).
-FAILURE_STAGES = frozenset({"process", "screen"})
+FAILURE_STAGES = frozenset({"process", "screen", "publish"})
 
 
 class HoldReason(StrEnum):
