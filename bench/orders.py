@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from soak.orders import ITEMS, Item, listed_names
+from soak.orders import ITEMS, listed_names, order_line
 
 Order = dict[str, Any]
 
@@ -95,7 +95,9 @@ class OrderMix:
             "end_user": {"name": name, "country": country},
             "destination_country": country,
             "end_use": rng.choice(_END_USES),
-            "lines": [_line(rng.choice(ITEMS), rng, n) for n in range(rng.randint(1, self.shape.max_lines))],
+            "lines": [
+                order_line(rng.choice(ITEMS), rng, n) for n in range(rng.randint(1, self.shape.max_lines))
+            ],
         }
 
     def order(self, index: int, order_id: str, event_time: datetime) -> Order:
@@ -105,20 +107,3 @@ class OrderMix:
     def encoded(self, index: int, order_id: str, event_time: datetime | None = None) -> bytes:
         when = event_time or datetime.now(UTC)
         return json.dumps(self.order(index, order_id, when), separators=(",", ":")).encode("utf-8")
-
-
-def _line(item: Item, rng: random.Random, n: int) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "line_id": f"L{n + 1}",
-        "description": item.description,
-        "quantity": rng.randint(1, 500),
-        "unit": item.unit,
-        "value": round(rng.uniform(100, 250_000), 2),
-        "currency": "USD",
-        "origin_country": "CN",
-    }
-    if item.hs_code:
-        line["hs_code"] = item.hs_code
-    if item.control_code:
-        line["control_code"] = item.control_code
-    return line

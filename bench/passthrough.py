@@ -16,6 +16,7 @@ from typing import Any
 
 import faust
 
+from pipeline.app import faust_app
 from pipeline.settings import Settings, load_settings
 from pipeline.worker.outputs import Outbound
 from pipeline.worker.publisher import Publisher
@@ -24,21 +25,7 @@ from pipeline.worker.run import quiet_worker
 
 def create_passthrough_app(settings: Settings, *, direct: bool = False) -> faust.App:
     """`direct`: publish through the pipeline's `Publisher` (faust's producer without `Topic.send`)."""
-    app = faust.App(
-        settings.app_id,
-        broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
-        store=settings.store,
-        datadir=str(settings.data_dir / settings.app_id),
-        autodiscover=False,
-        web_host=settings.web_host,
-        web_bind=settings.web_host,
-        web_port=settings.web_port,
-        topic_partitions=settings.order_partitions,
-        topic_replication_factor=settings.replication_factor,
-        key_serializer="raw",
-        value_serializer="raw",
-        consumer_auto_offset_reset="earliest",
-    )
+    app = faust_app(settings)
     orders = app.topic(
         settings.topics.orders,
         key_type=bytes,

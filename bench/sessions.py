@@ -22,7 +22,7 @@ from bench.loadgen import Collector, Encode, Phase, burst, paced
 from bench.procstats import CpuMark, peak_rss_mb
 from bench.profiling import Profiler, summarize_collapsed
 from bench.stats import latency_summary_ms
-from bench.workers import BenchWorker, WorkerKind
+from bench.workers import WorkerKind, bench_worker
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
 
@@ -57,7 +57,7 @@ class Session:
         self.run_dir = run_dir / tag
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.workers = [
-            BenchWorker(kind, self.settings, self.run_dir, f"worker{n + 1}", worker_env)
+            bench_worker(kind, self.settings, self.run_dir, f"worker{n + 1}", worker_env)
             for n in range(workers)
         ]
         self.result = SessionResult(kind.value, workers)
@@ -69,7 +69,7 @@ class Session:
         for worker in self.workers:
             worker.start()
         for worker in self.workers:
-            worker.wait_ready()
+            worker.wait_ready(timeout_s=120)
         self._run_burst(WARMUP_ORDERS, timeout_s=180)
         return self
 

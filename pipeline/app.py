@@ -39,13 +39,9 @@ class _Readiness:
         return self.assigned and not self._app.rebalancing and self._reference_ready()
 
 
-def create_app(
-    settings: Settings,
-    *,
-    screener: Screener | None = None,
-    observer: PipelineObserver | None = None,
-) -> faust.App:
-    app = faust.App(
+def faust_app(settings: Settings) -> faust.App:
+    """The faust app with the worker's settings and no agents; the bench's pass-through uses it too."""
+    return faust.App(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store=settings.store,
@@ -61,6 +57,15 @@ def create_app(
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
     )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    screener: Screener | None = None,
+    observer: PipelineObserver | None = None,
+) -> faust.App:
+    app = faust_app(settings)
     reporting: PipelineObserver = observer or NullObserver()
     stateful = register_stateful(app, settings, reporting)
     processor = RecordProcessor(settings, screener or stateful.screener, reporting, stateful.finish)

@@ -11,7 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
@@ -62,13 +62,24 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
 
 
+# `python -m ...` arguments of the screening worker; the bench also runs its pass-through agents.
+WORKER_COMMAND = ("-m", "pipeline.cli", "worker")
+
+
 class WorkerProcess:
-    """One `screening worker` subprocess with its own web port, data dir and log file."""
+    """One `screening worker` subprocess (or `command`) with its own web port, data dir and log file."""
 
     def __init__(
-        self, settings: Settings, log_dir: Path, name: str, extra_env: Mapping[str, str] | None = None
+        self,
+        settings: Settings,
+        log_dir: Path,
+        name: str,
+        extra_env: Mapping[str, str] | None = None,
+        *,
+        command: Sequence[str] = WORKER_COMMAND,
     ) -> None:
         self.name = name
+        self._command = list(command)
         self.settings = replace(settings, web_port=free_port(), data_dir=log_dir / f"{name}-data")
         self.log_path = log_dir / f"{name}.log"
         self._extra_env = dict(extra_env or {})
@@ -84,7 +95,7 @@ class WorkerProcess:
         env = {**os.environ, **settings_env(self.settings), **self._extra_env}
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker"],
+            [sys.executable, *self._command],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._log,

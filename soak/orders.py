@@ -179,21 +179,7 @@ class OrderFactory:
 
     @staticmethod
     def _line(rng: random.Random, n: int) -> dict[str, Any]:
-        item = rng.choice(ITEMS)
-        line: dict[str, Any] = {
-            "line_id": f"L{n + 1}",
-            "description": item.description,
-            "quantity": rng.randint(1, 500),
-            "unit": item.unit,
-            "value": round(rng.uniform(100, 250_000), 2),
-            "currency": "USD",
-            "origin_country": "CN",
-        }
-        if item.hs_code:
-            line["hs_code"] = item.hs_code
-        if item.control_code:
-            line["control_code"] = item.control_code
-        return line
+        return order_line(rng.choice(ITEMS), rng, n)
 
     def stream(self, start: int, count: int) -> Iterator[tuple[str, bytes]]:
         """(key, value) pairs ready to produce to the orders topic."""
@@ -203,3 +189,21 @@ class OrderFactory:
 
 def encode(order: Order) -> bytes:
     return json.dumps(order, separators=(",", ":")).encode("utf-8")
+
+
+def order_line(item: Item, rng: random.Random, n: int) -> dict[str, Any]:
+    """Line `n` of an order: `item` with a random quantity and value (the bench's mix uses it too)."""
+    line: dict[str, Any] = {
+        "line_id": f"L{n + 1}",
+        "description": item.description,
+        "quantity": rng.randint(1, 500),
+        "unit": item.unit,
+        "value": round(rng.uniform(100, 250_000), 2),
+        "currency": "USD",
+        "origin_country": "CN",
+    }
+    if item.hs_code:
+        line["hs_code"] = item.hs_code
+    if item.control_code:
+        line["control_code"] = item.control_code
+    return line
