@@ -166,3 +166,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
         hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
     )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The `SCREENING_*` variables that make a worker subprocess load `settings` (the inverse of
+    `load_settings` for what a worker's own topics, group, web port, store and reference files are)."""
+    return {
+        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_APP_ID": settings.app_id,
+        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
+        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
+        "SCREENING_WEB_PORT": str(settings.web_port),
+        "SCREENING_WEB_HOST": settings.web_host,
+        "SCREENING_STORE": settings.store,
+        "SCREENING_DATA_DIR": str(settings.data_dir),
+        "SCREENING_RULES_FILE": str(settings.rules_file),
+        "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
+        "SCREENING_LOG_LEVEL": settings.log_level,
+    }

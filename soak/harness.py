@@ -19,7 +19,7 @@ from typing import IO
 from kafka import KafkaProducer
 
 from pipeline.audit.conservation import OffsetRef
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Settings, settings_env
 from pipeline.worker.ready_probe import wait_until_ready
 
 BROKER_SCRIPT = PROJECT_ROOT / "deploy" / "kafka" / "broker.sh"
@@ -45,21 +45,6 @@ def free_port_pair(first: int = 19600, last: int = 19700) -> tuple[int, int]:
         return port, port + 1
     msg = f"no two adjacent free ports between {first} and {last}"
     raise RuntimeError(msg)
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The `SCREENING_*` variables that make a worker subprocess use `settings`."""
-    return {
-        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_APP_ID": settings.app_id,
-        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
-        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
-        "SCREENING_WEB_PORT": str(settings.web_port),
-        "SCREENING_WEB_HOST": settings.web_host,
-        "SCREENING_STORE": settings.store,
-        "SCREENING_DATA_DIR": str(settings.data_dir),
-        "SCREENING_LOG_LEVEL": settings.log_level,
-    }
 
 
 # `python -m ...` arguments of the screening worker; the bench also runs its pass-through agents.

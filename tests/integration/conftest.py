@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import PROJECT_ROOT, Settings, settings_env
 from pipeline.topics import ensure_topics
 
 READY_TIMEOUT_S = 90
@@ -22,17 +22,7 @@ READY_TIMEOUT_S = 90
 
 def worker_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a `screening worker` subprocess use `settings`."""
-    return {
-        **os.environ,
-        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_APP_ID": settings.app_id,
-        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
-        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
-        "SCREENING_WEB_PORT": str(settings.web_port),
-        "SCREENING_WEB_HOST": settings.web_host,
-        "SCREENING_DATA_DIR": str(settings.data_dir),
-        "SCREENING_LOG_LEVEL": settings.log_level,
-    }
+    return {**os.environ, **settings_env(settings)}
 
 
 @dataclass

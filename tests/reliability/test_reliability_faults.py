@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.settings import Settings
-from soak.harness import DedicatedBroker, free_port_pair, settings_env
+from pipeline.settings import Settings, settings_env
+from soak.harness import DedicatedBroker, free_port_pair
 from soak.orders import encode
 from soak.runs import FaultRun, run_settings
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pipeline.decisions.revisions import Current, accept_decision
-from pipeline.settings import Settings
+from pipeline.settings import Settings, settings_env
 from schemas.decision import DecisionRecord
 
 READY_TIMEOUT_S = 90
@@ -99,19 +99,7 @@ class Worker:
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_APP_ID": settings.app_id,
-        "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
-        "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
-        "SCREENING_WEB_PORT": str(settings.web_port),
-        "SCREENING_WEB_HOST": settings.web_host,
-        "SCREENING_DATA_DIR": str(settings.data_dir),
-        "SCREENING_LOG_LEVEL": "WARNING",
-        "SCREENING_RULES_FILE": str(settings.rules_file),
-        "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
-    }
+    return {**os.environ, **settings_env(settings), "SCREENING_LOG_LEVEL": "WARNING"}
 
 
 def order(order_id: str, *, revision: int = 1, **fields: Any) -> dict[str, Any]:
