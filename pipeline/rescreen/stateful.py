@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from pipeline.worker.changelog import changelog_table
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound
 from pipeline.worker.publisher import Publisher
+from pipeline.worker.stall_guard import StallGuard
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
 from schemas.reference import ReferenceKind, ReferenceRefusal
@@ -73,6 +74,63 @@ def _order_table(app: faust.App, settings: Settings, name: str, publisher: Publi
     return changelog_table(app, table_name(settings, name), publisher, partitions=settings.order_partitions)
 
 
+def _register_followers(
+    app: faust.App,
+    settings: Settings,
+    *,
+    rescreener: Rescreener,
+    current: CurrentDecisions,
+    publisher: Publisher,
+    rescreen_topic: Any,
+) -> None:
+    """The re-screening agent and the agent keeping current the decisions others publish."""
+    names = settings.topics
+    # Both agents are exposed to records faust skips after a rebalance, as the orders agent is.
+    rescreen_guard = StallGuard(names.rescreen)
+    tracking_guard = StallGuard(names.decisions)
+
+    async def rescreen_orders(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            for record in await rescreen_guard.skipped_records(app, settings.bootstrap_servers, message):
+                await rescreen_one(message.partition, record.offset, record.key, record.value)
+            await rescreen_one(message.partition, message.offset, event.key, event.value)
+
+    async def rescreen_one(partition: int, offset: int, key: bytes, value: bytes | None) -> None:
+        order_id = key.decode()
+        kind, attempt = parse_rescreen_request(value)
+        if attempt < RESCREEN_ATTEMPTS and rescreener.awaiting_decision(order_id):
+            await asyncio.sleep(RESCREEN_RETRY_S)
+            await rescreen_topic.send(key=key, value=rescreen_request(kind, attempt + 1))
+        else:
+            if attempt >= RESCREEN_ATTEMPTS:
+                log.warning("re-screening %s although its decision never arrived", order_id)
+            await publisher.send_all(rescreener.handle(order_id))
+        rescreen_guard.handled(partition, offset)
+
+    async def track_decisions(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            for record in await tracking_guard.skipped_records(app, settings.bootstrap_servers, message):
+                await track(message.partition, record.offset, dict(record.headers or ()), record.value)
+            await track(message.partition, message.offset, event.headers, event.value)
+
+    async def track(partition: int, offset: int, headers: Mapping[str, Any], value: bytes | None) -> None:
+        if APPLIED_HEADER not in headers:
+            current.handle(value or b"")
+            await publisher.flush_queued()
+        tracking_guard.handled(partition, offset)
+
+    app.agent(rescreen_topic, name=f"{settings.app_id}.rescreen")(rescreen_orders)
+    app.agent(_raw_topic(app, names.decisions, settings.order_partitions), name=f"{settings.app_id}.current")(
+        track_decisions
+    )
+    rescreen_guard.watch(app)
+    tracking_guard.watch(app)
+    # Every agent flushes the table changes it queued; this catches any a future writer forgets.
+    app.timer(interval=1.0)(publisher.flush_queued)
+
+
 def register_stateful(
     app: faust.App, settings: Settings, observer: PipelineObserver | None = None
 ) -> StatefulHooks:
@@ -90,29 +148,13 @@ def register_stateful(
     rescreen_topic = _raw_topic(app, names.rescreen, settings.order_partitions)
     errors_topic = _raw_topic(app, names.reference_errors)
 
-    async def rescreen_orders(stream: Any) -> None:
-        async for event in stream.events():
-            order_id = event.key.decode()
-            kind, attempt = parse_rescreen_request(event.value)
-            if attempt < RESCREEN_ATTEMPTS and rescreener.awaiting_decision(order_id):
-                await asyncio.sleep(RESCREEN_RETRY_S)
-                await rescreen_topic.send(key=event.key, value=rescreen_request(kind, attempt + 1))
-                continue
-            if attempt >= RESCREEN_ATTEMPTS:
-                log.warning("re-screening %s although its decision never arrived", order_id)
-            await publisher.send_all(rescreener.handle(order_id))
-
-    async def track_decisions(stream: Any) -> None:
-        async for event in stream.events():
-            if APPLIED_HEADER not in event.headers:
-                current.handle(event.value)
-                await publisher.flush_queued()
-
-    # Every agent flushes the table changes it queued; this catches any a future writer forgets.
-    app.timer(interval=1.0)(publisher.flush_queued)
-    app.agent(rescreen_topic, name=f"{settings.app_id}.rescreen")(rescreen_orders)
-    app.agent(_raw_topic(app, names.decisions, settings.order_partitions), name=f"{settings.app_id}.current")(
-        track_decisions
+    _register_followers(
+        app,
+        settings,
+        rescreener=rescreener,
+        current=current,
+        publisher=publisher,
+        rescreen_topic=rescreen_topic,
     )
 
     async def publish_refusal(refusal: ReferenceRefusal) -> None:
