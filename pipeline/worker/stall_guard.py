@@ -1,4 +1,4 @@
-"""Re-reads records that faust fetched but never handed to an agent (orders, licence draws).
+"""Re-reads records that faust fetched but never handed to an agent (every agent of the worker).
 
 faust-streaming 0.15 can drop records right after a rebalance: `Consumer.getmany` takes the set of
 active partitions before it waits for records and silently skips records of partitions resumed
