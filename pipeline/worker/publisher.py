@@ -7,7 +7,7 @@ Our records are already bytes, so they go to the producer directly.
 
 Delivery is tied to the source offset as with `Topic.send`: faust flushes its producer before it
 commits offsets, and records queued here are in that producer. A record the broker refuses after
-the producer's retries is logged and counted, as faust's own callback does.
+the producer's retries is logged and counted (faust's own callback only logged it).
 
 Table changelog records (pipeline/worker/changelog.py) are written from faust's synchronous table
 hooks, so they wait in `queued` until the agent that wrote them calls `flush_queued`, which every
