@@ -2,8 +2,12 @@
 
 The collector runs in a process of its own so that reading decisions never shares a GIL with
 producing orders. It starts at the end of the decisions topic, counts only the phase's order-id
-prefix, and records for each decision the wall-clock time it was read and the record's broker
-timestamp (when the worker produced it). Producers and collector run on the same host clock.
+prefix, and records for each decision its broker timestamp. The bench creates the decisions topic
+with `message.timestamp.type=LogAppendTime` (bench/sessions.py), so that timestamp is when the
+broker appended the decision: the moment a downstream consumer could read it. The collector needs
+no wall-clock reading of its own, so it reads in batches every `POLL_PAUSE_S` rather than as
+decisions arrive, and takes little CPU from the worker under test on a small host. Producers,
+broker and collector run on the same host clock.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 _ROUTE_MARK = b'"route":"'
+# Between reads of the decisions topic: batches stay large, so reading costs the host little CPU.
+POLL_PAUSE_S = 0.5
+# kafka-python's `timestamp_type` of a record whose timestamp the broker set on append.
+LOG_APPEND_TIME = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +40,14 @@ class Phase:
     prefix: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Readback:
     """What the collector saw for one phase."""
 
-    received_at: dict[str, float] = field(default_factory=dict)
-    produced_at_ms: dict[str, int] = field(default_factory=dict)
+    decided_at_ms: dict[str, int] = field(default_factory=dict)
     routes: dict[str, int] = field(default_factory=dict)
+    # How many decisions carried the broker's append time (all of them on the bench's topics).
+    log_append_time: int = 0
 
 
 def _route_of(value: bytes) -> str:
@@ -54,8 +63,8 @@ def _collect(phase: Phase, expected: int, timeout_s: float, ready: Event, out: A
         bootstrap_servers=phase.bootstrap,
         group_id=None,
         enable_auto_commit=False,
-        fetch_max_wait_ms=10,
-        max_poll_records=5000,
+        fetch_max_wait_ms=100,
+        max_poll_records=50_000,
     )
     partitions = [
         TopicPartition(phase.decisions_topic, p)
@@ -69,19 +78,20 @@ def _collect(phase: Phase, expected: int, timeout_s: float, ready: Event, out: A
     marker = phase.prefix.encode()
     seen = Readback()
     deadline = time.monotonic() + timeout_s
-    while len(seen.received_at) < expected and time.monotonic() < deadline:
-        batches = consumer.poll(timeout_ms=100)
-        now = time.time()
-        for records in batches.values():
+    while time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=100).values():
             for record in records:
                 if record.key is None or not record.key.startswith(marker):
                     continue
                 key = record.key.decode()
-                if key not in seen.received_at:
-                    seen.received_at[key] = now
-                    seen.produced_at_ms[key] = record.timestamp
+                if key not in seen.decided_at_ms:
+                    seen.decided_at_ms[key] = record.timestamp
+                    seen.log_append_time += record.timestamp_type == LOG_APPEND_TIME
                     route = _route_of(record.value)
                     seen.routes[route] = seen.routes.get(route, 0) + 1
+        if len(seen.decided_at_ms) >= expected:
+            break
+        time.sleep(POLL_PAUSE_S)
     consumer.close()
     out.put(seen)
 

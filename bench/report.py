@@ -34,7 +34,7 @@ def session_figures(session: dict[str, Any]) -> dict[str, Any]:
         "cpu_cores_per_worker_at_saturation": round(median(cores), 3),
         "at_1000_per_s": None
         if at_target is None
-        else {**at_target["read_back"], "decided": at_target["decided"], "sent": at_target["sent"],
+        else {**at_target["latency"], "decided": at_target["decided"], "sent": at_target["sent"],
               "cpu_cores_per_worker": at_target["cpu_cores_per_worker"]},
         "peak_rss_mb_per_worker": session["peak_rss_mb"],
         "routes": runs[-1]["routes"] if runs else {},
@@ -105,7 +105,7 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
         points = [p for p in session["latency"] if p["decided"]]
         loads = [p["offered_per_s"] for p in points]
         for key, style in (("p50_ms", "o-"), ("p95_ms", "s-"), ("p99_ms", "^-")):
-            axis.plot(loads, [p["read_back"][key] for p in points], style, label=key.removesuffix("_ms"))
+            axis.plot(loads, [p["latency"][key] for p in points], style, label=key.removesuffix("_ms"))
         axis.axhline(TARGET_P99_MS, color="grey", linestyle="--", linewidth=1, label="p99 target")
         axis.set_yscale("log")
         axis.set_xlabel("offered load (orders/s)")

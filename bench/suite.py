@@ -38,7 +38,7 @@ SATURATED_P99_MS = 2_000.0
 @dataclass(frozen=True, slots=True)
 class Sizes:
     perf_records: int = 100_000
-    saturation_orders: int = 3_000
+    saturation_orders: int = 6_000
     repeats: int = 3
     load_seconds: float = 10.0
     loads: tuple[float, ...] = (50, 100, 250, 500, 1000, 1500, 2000)
@@ -81,7 +81,8 @@ def _session(
     with Session(kind, workers, settings, RUN_DIR, mix.encoded, worker_env=worker_env) as session:
         for run in session.saturation(sizes.saturation_orders, sizes.repeats):
             print(
-                f"   saturation: {run['orders_per_s']:.0f} orders/s, cpu {run['cpu_cores_per_worker']}",
+                f"   saturation: {run['orders_per_s']:.0f} orders/s working off {run['backlog_orders']}, "
+                f"cpu {run['cpu_cores_per_worker']} (whole burst {run['burst_orders_per_s']:.0f}/s)",
                 flush=True,
             )
         if profile_path is not None:
@@ -90,10 +91,11 @@ def _session(
         for rate in loads:
             point = session.fixed_load(rate, sizes.load_seconds)
             print(
-                f"   {rate:.0f}/s offered: {point['decided']}/{point['sent']} decided, {point['read_back']}",
+                f"   {rate:.0f}/s offered: {point['decided']}/{point['sent']} decided, {point['latency']}, "
+                f"{point['cpu_ms_per_order']} ms CPU per order",
                 flush=True,
             )
-            if point["decided"] < point["sent"] or point["read_back"]["p99_ms"] > SATURATED_P99_MS:
+            if point["decided"] < point["sent"] or point["latency"]["p99_ms"] > SATURATED_P99_MS:
                 print("   beyond saturation; higher loads skipped", flush=True)
                 break
     return session.result

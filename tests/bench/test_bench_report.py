@@ -27,7 +27,7 @@ def _session(kind: str, workers: int, rates: list[float], p99: float, rss: list[
                 "offered_per_s": 1000.0,
                 "sent": 5000,
                 "decided": 5000,
-                "read_back": {"p50_ms": p99 / 4, "p95_ms": p99 / 2, "p99_ms": p99, "max_ms": p99 * 2},
+                "latency": {"p50_ms": p99 / 4, "p95_ms": p99 / 2, "p99_ms": p99, "max_ms": p99 * 2},
                 "cpu_cores_per_worker": [0.5] * workers,
             }
         ],
