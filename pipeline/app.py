@@ -18,6 +18,7 @@ from pipeline.settings import Settings
 from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
+from pipeline.worker.partitioner import RememberingPartitioner
 from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.reference_metrics import ReferenceReporter
@@ -56,6 +57,7 @@ def faust_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
+        producer_partitioner=RememberingPartitioner(),
     )
 
 

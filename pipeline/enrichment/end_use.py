@@ -68,6 +68,9 @@ def _pattern(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if word.isascii() else escaped)
 
 
+_REMEMBERED_TEXTS = 8192
+
+
 class EndUseClassifier:
     def __init__(self, vocabulary: EndUseVocabulary) -> None:
         self.version = vocabulary.version
@@ -86,6 +89,8 @@ class EndUseClassifier:
         layers = "|".join(re.escape(_fold(u)) for u in sorted(semi.layer_units, key=len, reverse=True))
         self._node_re = re.compile(rf"(\d+(?:\.\d+)?)\s*-?\s*(?:{units})(?![a-z])")
         self._layer_re = re.compile(rf"(\d+)\s*-?\s*(?:{layers})(?![a-z])")
+        # ERP order streams repeat a small set of end-use texts; each is classified once.
+        self._from_text_remembered = lru_cache(maxsize=_REMEMBERED_TEXTS)(self._from_text)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_VOCABULARY) -> EndUseClassifier:
@@ -98,7 +103,7 @@ class EndUseClassifier:
             if code_class:
                 evidence.append((code_class, f"code {end_use.code}"))
         if end_use.description:
-            evidence.extend(self._from_text(_fold(end_use.description)))
+            evidence.extend(self._from_text_remembered(_fold(end_use.description)))
         if end_user is not None:
             evidence.extend(
                 (f"end_user.{c}", f"end user {end_user.name} is {c} (party master)")
@@ -109,7 +114,7 @@ class EndUseClassifier:
         classes = frozenset(name for name, _ in evidence if not name.startswith("end_user."))
         return EndUseFacts(declared=declared, classes=classes, evidence=tuple(evidence))
 
-    def _from_text(self, text: str) -> list[tuple[str, str]]:
+    def _from_text(self, text: str) -> tuple[tuple[str, str], ...]:
         found: dict[str, str] = {}
         for keyword in self._keywords:
             # The substring test is a cheap pre-filter: the pattern can only match where the word occurs.
@@ -125,7 +130,7 @@ class EndUseClassifier:
         for match in self._layer_re.finditer(text):
             if int(match.group(1)) >= self._layers_min:
                 found.setdefault(SEMICONDUCTOR_CLASS, f"memory {match.group(0).strip()}")
-        return list(found.items())
+        return tuple(found.items())
 
     def _negated(self, text: str, start: int) -> bool:
         before = text[max(0, start - NEGATION_WINDOW) : start]

@@ -16,14 +16,13 @@ import time
 import uuid
 from typing import Any
 
-from aiokafka.partitioner import murmur2
-
 from pipeline.decisions.revisions import Current, StoredHead, encode_current, judge_revision
 from pipeline.reference.store import LiveScreener
 from pipeline.rescreen.tracking import OrderState, OrderTracker, cancel_request
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, WorkerObserver
 from pipeline.worker.outputs import Outbound, SourceRecord, decision_messages
+from pipeline.worker.partitioner import key_partition
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 
@@ -126,7 +125,7 @@ class CurrentDecisions:
         Faust writes a table entry to the changelog partition of the event in hand, which must be the
         order's own partition; an order keyed otherwise upstream is left to the tracking agent.
         """
-        if (murmur2(record.order_id.encode()) & 0x7FFFFFFF) % self._partitions != source.partition:
+        if key_partition(record.order_id.encode(), self._partitions) != source.partition:
             return False
         self.accept(record, raw)
         return True
