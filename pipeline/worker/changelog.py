@@ -50,6 +50,18 @@ class ChangelogTable(faust.Table[bytes, bytes | None]):
             self.data.set_persisted_offset(metadata.topic_partition, metadata.offset)
 
 
+# With `SCREENING_STORE=rocksdb://` faust opens one RocksDB per table and partition (3 tables x 12
+# partitions); its defaults (64 MB write buffers, a large block cache each) would keep every entry in
+# memory anyway. Small buffers make the tables spill to disk and keep the worker's memory flat
+# whatever the number of open orders. The memory store ignores these options.
+BOUNDED_ROCKSDB = {
+    "write_buffer_size": 1 << 20,
+    "max_write_buffer_number": 2,
+    "block_cache_size": 1 << 20,
+    "block_cache_compressed_size": 1 << 20,
+}
+
+
 def changelog_table(
     app: faust.App, name: str, publisher: Publisher, *, partitions: int | None = None
 ) -> ChangelogTable:
@@ -62,6 +74,7 @@ def changelog_table(
         partitions=partitions,
         key_type=bytes,
         value_type=bytes,
+        options=dict(BOUNDED_ROCKSDB),
     )
     table.publisher = publisher
     app.tables.add(table)

@@ -25,13 +25,18 @@ def flow(isolate: Callable[[str, Path], Settings], tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
-    """`start(settings, n)`: n workers of one group (own web port and data dir each), ready unless told."""
+    """`start(settings, n)`: n workers of one group (own web port and data dir each), ready unless told.
+
+    `data_dir` starts one worker on that directory (a restart on the same disk) instead of a new one.
+    """
     started: list[Worker] = []
 
-    def start(settings: Settings, count: int, *, ready: bool = True) -> list[Worker]:
+    def start(
+        settings: Settings, count: int, *, ready: bool = True, data_dir: Path | None = None
+    ) -> list[Worker]:
         batch = []
         for _ in range(count):
-            own = replace(settings, web_port=free_port(), data_dir=tmp_path / f"w{len(started)}")
+            own = replace(settings, web_port=free_port(), data_dir=data_dir or tmp_path / f"w{len(started)}")
             own.data_dir.mkdir(parents=True, exist_ok=True)
             log_path = own.data_dir / "worker.log"
             with log_path.open("wb") as log:

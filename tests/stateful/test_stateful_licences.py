@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from stateful_support import (  # type: ignore[import-not-found]
@@ -120,3 +122,25 @@ def test_a_replacement_worker_restores_every_table_from_its_changelog(
         time.sleep(0.2)
     produce(flow, [order("ORD-D", kg=150)])
     assert routes(flow, "ORD-D") == {"ORD-D": Route.RELEASE}
+
+
+def test_a_worker_restarted_on_its_rocksdb_store_keeps_its_tables(
+    flow: Settings, start_workers: Callable[..., list[Worker]]
+) -> None:
+    on_disk = replace(flow, store="rocksdb://")
+    (first,) = start_workers(on_disk, 1)
+    produce(on_disk, [order("ORD-A", kg=150)])
+    assert routes(on_disk, "ORD-A") == {"ORD-A": Route.RELEASE}
+    first.stop()
+    # The tables are RocksDB databases in the worker's data dir, one per table and partition.
+    databases = {path.name for path in first.settings.data_dir.rglob("*.db")}
+    for table in ("order-state", "current-decisions", "licence-ledger"):
+        assert any(f".{table}-" in name for name in databases), (table, databases)
+
+    (second,) = start_workers(on_disk, 1, data_dir=first.settings.data_dir)
+    found: dict[str, Any] = second.wait_status("/decisions/ORD-A", 200)
+    assert found["decision"]["route"] == Route.RELEASE.value
+    produce(on_disk, [order("ORD-B", kg=100)])  # the ledger is as it was: 50 kg are left
+    assert routes(on_disk, "ORD-B") == {"ORD-B": Route.LICENSE}
+    produce(on_disk, [order("ORD-C", kg=50)])
+    assert routes(on_disk, "ORD-C") == {"ORD-C": Route.RELEASE}
