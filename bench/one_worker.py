@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     median = statistics.median(per_cpu_s)
     print(f"orders per worker CPU-second: median {median:.1f} ({', '.join(map(str, per_cpu_s))})")
     print(f"worker CPU per order: {1000 / median:.2f} ms")
-    print(f"peak RSS per worker: {result.peak_rss_mb} MB")
+    print(
+        f"RSS per worker after warm-up {result.rss_after_warmup_mb} MB, "
+        f"peak {result.peak_rss_mb} MB after {result.orders_handled:,} orders"
+    )
     if args.profile is not None and args.profile.exists():
         summary = summarize_collapsed(args.profile.read_text(), top=25)
         for name, share in summary.get("inclusive_pct", []):

@@ -51,6 +51,10 @@ class SessionResult:
     saturation: list[dict[str, Any]] = field(default_factory=list)
     latency: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: list[float] = field(default_factory=list)
+    # Once the reference data is loaded and the warm-up answered: the 50,000-entry footprint alone.
+    rss_after_warmup_mb: list[float] = field(default_factory=list)
+    # Orders the workers screened in the session, which the peak grows with while state is in memory.
+    orders_handled: int = 0
     profile: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,6 +90,7 @@ class Session:
         for worker in self.workers:
             worker.wait_ready(timeout_s=120)
         self._run_burst(WARMUP_ORDERS, timeout_s=180)
+        self.result.rss_after_warmup_mb = [round(peak_rss_mb(w.pid), 1) for w in self.workers]
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -114,6 +119,7 @@ class Session:
             after = self._cpu_marks()
         decided_ms = sorted(seen.decided_at_ms.values())
         decided = len(decided_ms)
+        self.result.orders_handled += decided
         cpu_s = sum(a.cpu_s - b.cpu_s for b, a in zip(before, after, strict=True))
         last_s = decided_ms[-1] / 1000 if decided else started
         busy_s = max(last_s - started, 1e-3)
@@ -152,6 +158,7 @@ class Session:
             after = self._cpu_marks()
         decided_ms = seen.decided_at_ms
         latencies = [decided_ms[key] / 1000 - sent for key, sent in sent_at.items() if key in decided_ms]
+        self.result.orders_handled += len(latencies)
         cpu_s = sum(a.cpu_s - b.cpu_s for b, a in zip(before, after, strict=True))
         point = {
             "offered_per_s": rate_per_s,

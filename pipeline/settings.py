@@ -95,7 +95,7 @@ class Settings:
     replication_factor: int = 1
     web_port: int = 6066
     web_host: str = "127.0.0.1"
-    store: str = "rocksdb://"
+    store: str = "memory://"
     data_dir: Path = PROJECT_ROOT / ".run" / "worker"
     rules_file: Path = BUNDLED_DATA / "rules" / "china.yaml"
     party_list_files: tuple[Path, ...] = field(
