@@ -122,3 +122,19 @@ def test_named_volumes_are_declared_and_ports_bind_to_loopback(
                 assert source in declared, f"{name} uses undeclared volume {source}"
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_workers_keep_their_tables_in_rocksdb_on_a_volume_of_their_own(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    workers = {name: service for name, service in services.items() if name.startswith("worker-")}
+    assert set(workers) == {"worker-1", "worker-2"}
+    mounts = []
+    for name, worker in workers.items():
+        assert worker["environment"]["SCREENING_STORE"] == "rocksdb://", name
+        (volume,) = worker["volumes"]
+        source, target = volume.split(":")
+        assert target == "/app/data", name  # SCREENING_DATA_DIR in the Dockerfile
+        assert source in compose["volumes"], name
+        mounts.append(source)
+    assert len(set(mounts)) == len(mounts)  # RocksDB locks its files: one data dir per worker
