@@ -52,16 +52,14 @@ def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRec
     )
 
 
-def replay_decision_id(order: OrderEvent, record: DecisionRecord, raw: bytes) -> str:
-    """The same order record screened with the same reference versions always gets the same decision id.
+def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
+    """The same order screened with the same reference versions always gets the same decision id.
 
     A record redelivered after a crash (at-least-once) then republishes its decision instead of
-    publishing a second, competing decision for the same order revision. The record's bytes stand
-    for its content: a redelivery is byte for byte the same, and hashing them is cheaper than
-    serializing the parsed order again.
+    publishing a second, competing decision for the same order revision.
     """
     versions = ",".join(f"{kind}={version}" for kind, version in sorted(record.versions.items()))
-    content = hashlib.sha256(raw).hexdigest()
+    content = hashlib.sha256(order.model_dump_json().encode("utf-8")).hexdigest()
     return str(
         uuid.uuid5(uuid.NAMESPACE_URL, f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
     )
@@ -90,7 +88,7 @@ class RecordProcessor:
             record = self._screen(parsed)
             record = record.model_copy(
                 update={
-                    "decision_id": replay_decision_id(parsed, record, source.value or b""),
+                    "decision_id": replay_decision_id(parsed, record),
                     "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
                 }
             )
