@@ -1,4 +1,6 @@
-"""The engine and party screening alone, offline: runs bench/engine.py and bench/parties.py.
+"""Offline figures: the engine, party screening and the worker's own per-order code, without Kafka.
+
+Runs bench/engine.py, bench/parties.py and bench/processing.py.
 
 Those scripts belong to the rule-engine and party-screening engineers; the suite only runs them with
 modest sizes and keeps what they print (parsed when it is JSON, else as text lines).
@@ -16,6 +18,7 @@ from pipeline.settings import PROJECT_ROOT
 SCRIPTS: dict[str, list[str]] = {
     "engine": ["bench/engine.py", "--runs", "3"],
     "parties": ["bench/parties.py", "--runs", "3", "--checks", "20000"],
+    "processing": ["bench/processing.py", "--runs", "3", "--orders", "4000"],
 }
 
 

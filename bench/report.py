@@ -47,6 +47,27 @@ def _ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 3) if denominator > 0 else math.nan
 
 
+def worker_split(results: dict[str, Any], pipeline: dict[str, Any]) -> dict[str, Any] | None:
+    """The one-worker pipeline's CPU per order, split into our code (offline) and the rest.
+
+    The rest is what faust, aiokafka and asyncio spend on the records around each order (the one
+    consumed, those published, the table changelogs, the decision read back by the tracking agent).
+    """
+    offline = results.get("offline", {}).get("processing", {}).get("figures")
+    per_cpu_s = pipeline.get("orders_per_cpu_s", math.nan)
+    if not offline or not per_cpu_s > 0:
+        return None
+    worker_us = 1e6 / per_cpu_s
+    ours_us = float(offline["median"]["us_per_order"])
+    return {
+        "worker_us_per_order": round(worker_us, 1),
+        "processing_us_per_order": round(ours_us, 1),
+        "processing_share": round(ours_us / worker_us, 3),
+        "records_published_per_order": offline.get("records_published_per_order"),
+        "table_writes_per_order": offline.get("table_writes_per_order"),
+    }
+
+
 def summarize(results: dict[str, Any]) -> dict[str, Any]:
     broker = results["broker"]
     broker_rate = min(broker["producer"]["records_per_s"], broker["consumer"]["fetch_records_per_s"])
@@ -64,6 +85,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     return {
         "broker_records_per_s": broker_rate,
         "layers": figures,
+        "worker_split": worker_split(results, pipeline),
         "ratios": {
             "pipeline_over_passthrough": _ratio(pipeline.get("orders_per_s", math.nan), passthrough),
             "passthrough_over_broker": _ratio(passthrough, broker_rate),
@@ -147,6 +169,14 @@ def print_summary(results: dict[str, Any]) -> None:
         )
     for name, value in summary["ratios"].items():
         print(f"ratio {name}: {value}")
+    split = summary.get("worker_split")
+    if split:
+        print(
+            f"pipeline worker CPU per order {split['worker_us_per_order']} us, of which our code "
+            f"offline {split['processing_us_per_order']} us ({split['processing_share']:.0%}); per order "
+            f"it publishes {split['records_published_per_order']} records and writes "
+            f"{split['table_writes_per_order']} table entries"
+        )
     for name, met in summary["targets"].items():
         print(f"target {name}: {'met' if met else 'MISSED'}")
     for name, offline in results.get("offline", {}).items():

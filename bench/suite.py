@@ -181,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     results["sessions"] = [asdict(s) for s in sessions]
     if not args.skip_offline:
-        print("-- engine and party screening offline", flush=True)
-        results["offline"] = {name: run_offline(name) for name in ("engine", "parties")}
+        print("-- engine, party screening and the worker's own code offline", flush=True)
+        results["offline"] = {name: run_offline(name) for name in ("engine", "parties", "processing")}
     results["load_average_end"] = load_average()
     results["seconds"] = round(time.time() - started, 1)
     results["summary"] = summarize(results)

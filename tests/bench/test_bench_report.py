@@ -96,3 +96,26 @@ def test_markdown_table_has_a_row_per_layer_and_says_when_1000_per_s_was_not_rea
     assert table.count("\n") == 6
     assert "| pipeline_1w | 2,400.0 (2,400.0) |" in table
     assert "saturated below 1,000/s" in table
+
+
+def test_worker_split_divides_the_pipeline_cpu_per_order_between_our_code_and_the_rest() -> None:
+    results = _results([2000.0, 2600.0, 2400.0], 60.0, [300.0])
+    results["offline"] = {
+        "processing": {
+            "status": "ok",
+            "figures": {
+                "median": {"us_per_order": 100.0},
+                "records_published_per_order": 2.4,
+                "table_writes_per_order": 2.0,
+            },
+        }
+    }
+    split = summarize(results)["worker_split"]
+    # The pipeline session's orders per CPU-second are 1.25 x its orders/s: 3,000 -> 333.3 us.
+    assert split["worker_us_per_order"] == pytest.approx(333.3, abs=0.1)
+    assert split["processing_share"] == pytest.approx(0.3, abs=1e-3)
+    assert split["records_published_per_order"] == 2.4
+
+
+def test_worker_split_is_absent_without_the_offline_figures() -> None:
+    assert summarize(_results([2400.0], 60.0, [300.0]))["worker_split"] is None
