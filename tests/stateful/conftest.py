@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -11,8 +9,9 @@ from pathlib import Path
 import pytest
 from stateful_support import PARTITIONS, Worker, free_port, worker_env  # type: ignore[import-not-found]
 
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
+from tests.worker_process import spawn_worker
 
 
 @pytest.fixture
@@ -37,17 +36,8 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
         batch = []
         for _ in range(count):
             own = replace(settings, web_port=free_port(), data_dir=data_dir or tmp_path / f"w{len(started)}")
-            own.data_dir.mkdir(parents=True, exist_ok=True)
-            log_path = own.data_dir / "worker.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "pipeline.cli", "worker"],
-                    cwd=PROJECT_ROOT,
-                    env=worker_env(own),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            worker = Worker(own, process, log_path)
+            spawned = spawn_worker(own, worker_env(own))
+            worker = Worker(spawned.settings, spawned.process, spawned.log_path)
             started.append(worker)
             batch.append(worker)
         for worker in batch if ready else ():

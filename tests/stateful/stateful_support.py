@@ -5,13 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +14,8 @@ import pytest
 from pipeline.decisions.revisions import Current, accept_decision
 from pipeline.settings import Settings, settings_env
 from schemas.decision import DecisionRecord
+from tests.worker_process import WorkerProcess
 
-READY_TIMEOUT_S = 90
 PARTITIONS = 6
 EXPORTER = {"party_id": "P-CN-EXPORTER", "name": "Ganzhou Example Rare Earth Co., Ltd.", "country": "CN"}
 SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
@@ -33,53 +28,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass
-class Worker:
-    settings: Settings
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return f"http://{self.settings.web_host}:{self.settings.web_port}{path}"
-
-    def get(self, path: str) -> tuple[int, dict[str, Any]]:
-        try:
-            with urllib.request.urlopen(self.url(path), timeout=5) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"{}")
-
-    def log_tail(self) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-40:])
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"worker exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                if self.get("/ready")[0] == 200:
-                    return
-            except (urllib.error.URLError, OSError, ValueError):
-                pass
-            time.sleep(0.3)
-        pytest.fail(f"worker not ready within {READY_TIMEOUT_S}s:\n{self.log_tail()}")
-
-    def wait_status(self, path: str, status: int) -> dict[str, Any]:
-        """Wait until `path` answers with `status` (the web server may still be starting)."""
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"worker exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                code, body = self.get(path)
-                if code == status:
-                    return body
-            except (urllib.error.URLError, OSError, ValueError):
-                pass
-            time.sleep(0.3)
-        pytest.fail(f"{path} never answered {status}:\n{self.log_tail()}")
-
+class Worker(WorkerProcess):
     def wait_reference(self, kind: str, version: str, timeout_s: float = 60) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -87,15 +36,6 @@ class Worker:
                 return
             time.sleep(0.2)
         pytest.fail(f"worker never loaded {kind} {version}:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
