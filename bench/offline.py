@@ -2,7 +2,7 @@
 
 Runs bench/engine.py, bench/parties.py and bench/processing.py.
 
-Those scripts belong to the rule-engine and party-screening engineers; the suite only runs them with
+The first two belong to the rule-engine and party-screening engineers; the suite only runs each with
 modest sizes and keeps what they print (parsed when it is JSON, else as text lines).
 """
 
