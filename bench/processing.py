@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,13 @@ from prometheus_client import CollectorRegistry
 
 from bench.list_generator import write_list
 from bench.orders import OrderMix
-from pipeline.licences.requests import DrawRequest
+from pipeline.licences.agent import draw_message
 from pipeline.metrics import MetricsObserver
 from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.rescreen.agent import CurrentDecisions
 from pipeline.rescreen.tracking import OrderTracker
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
-from pipeline.worker.outputs import Outbound, SourceRecord
+from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.reference_metrics import PIPELINE_RULE_IDS
 
@@ -59,11 +60,7 @@ def build_processor(
     store = ReferenceStore(settings)
     states, current = CountingTable(), CountingTable()
 
-    def address(request: DrawRequest) -> Outbound:
-        topic = settings.topics.licence_draws
-        return Outbound(topic, request.licence_number.encode(), request.model_dump_json().encode())
-
-    tracker = OrderTracker(settings, store, states, current, address)
+    tracker = OrderTracker(settings, store, states, current, partial(draw_message, settings))
     observer = MetricsObserver(CollectorRegistry(), builtin_rule_ids=PIPELINE_RULE_IDS)
     processor = RecordProcessor(settings, LiveScreener(store), observer, tracker.finish)
     return processor, CurrentDecisions(current, settings.order_partitions), [states, current]

@@ -89,6 +89,13 @@ class LicenceDesk:
             self._observer.licence_usage(licence.number, drawn, granted)
 
 
+def draw_message(settings: Settings, request: DrawRequest) -> Outbound:
+    """`request` addressed to its licence's partition of the draws topic."""
+    return Outbound(
+        settings.topics.licence_draws, request.licence_number.encode(), request.model_dump_json().encode()
+    )
+
+
 def register(
     app: faust.App,
     settings: Settings,
@@ -127,9 +134,4 @@ def register(
     app.agent(draws, name=f"{settings.app_id}.licence-draws")(apply_draws)
     guard.watch(app)
 
-    def address(request: DrawRequest) -> Outbound:
-        return Outbound(
-            names.licence_draws, request.licence_number.encode(), request.model_dump_json().encode()
-        )
-
-    return address
+    return lambda request: draw_message(settings, request)

@@ -31,12 +31,11 @@ from pipeline.topics import ensure_topics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.licence import Licence
 from tests.integration.conftest import RunningWorker, start_worker
+from tests.order_flow import GALLIUM_LICENCE, gallium_order_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 SAMPLE = PROJECT_ROOT / "pipeline" / "data" / "samples" / "orders.jsonl"
-GALLIUM_LICENCE = "DU-2026-SGL-000101"
-SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -99,35 +98,12 @@ def draw(
     return final_decision(request, outcome, None)
 
 
-def licence_orders(make_order: Callable[..., dict[str, Any]]) -> list[bytes]:
-    def order(order_id: str, kg: float) -> bytes:
-        line = {
-            "line_id": "1",
-            "sku": "GA-METAL-6N",
-            "description": "Gallium metal",
-            "quantity": kg,
-            "unit": "kg",
-            "value": kg * 600,
-            "currency": "USD",
-        }
-        body = make_order(
-            order_id=order_id,
-            exporter={
-                "party_id": "P-CN-EXPORTER",
-                "name": "Ganzhou Example Rare Earth Co., Ltd.",
-                "country": "CN",
-            },
-            consignee=SIEMENS,
-            end_user=SIEMENS,
-            destination_country="DE",
-            end_use={"code": "civil-manufacturing", "description": "industrial motors"},
-            licence_numbers=[GALLIUM_LICENCE],
-            lines=[line],
-        )
-        return json.dumps(body).encode()
-
-    # 10 + 20 kg fit the licence's 200 kg; 500 kg never does, whatever order the draws come in.
-    return [order("MET-LIC-1", 10), order("MET-LIC-2", 20), order("MET-LIC-3", 500)]
+def licence_orders() -> list[bytes]:
+    """Gallium on the bundled single licence: 10 + 20 kg fit its 200 kg, 500 kg never does."""
+    return [
+        json.dumps(gallium_order_body(order_id, kg=kg)).encode()
+        for order_id, kg in (("MET-LIC-1", 10), ("MET-LIC-2", 20), ("MET-LIC-3", 500))
+    ]
 
 
 def scrape(worker: RunningWorker) -> Samples:
@@ -162,10 +138,9 @@ def metrics_worker(
 def test_sample_orders_are_counted_exactly_on_metrics(
     metrics_worker: RunningWorker,
     topic_reader: Callable[..., list[Any]],
-    make_order: Callable[..., dict[str, Any]],
 ) -> None:
     settings = metrics_worker.settings
-    records = [*SAMPLE.read_bytes().splitlines(), *licence_orders(make_order)]
+    records = [*SAMPLE.read_bytes().splitlines(), *licence_orders()]
     expected = expected_from(records, settings)
     decided_count = len(records) - sum(expected.dead_letters.values())
     producer = make_producer(settings)

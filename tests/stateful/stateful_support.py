@@ -17,9 +17,6 @@ from schemas.decision import DecisionRecord
 from tests.worker_process import WorkerProcess
 
 PARTITIONS = 6
-EXPORTER = {"party_id": "P-CN-EXPORTER", "name": "Ganzhou Example Rare Earth Co., Ltd.", "country": "CN"}
-SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
-GALLIUM_LICENCE = "DU-2026-SGL-000101"  # bundled licences.yaml: gallium item, 200 kg / 120,000 USD
 
 
 def free_port() -> int:
@@ -40,50 +37,6 @@ class Worker(WorkerProcess):
 
 def worker_env(settings: Settings) -> dict[str, str]:
     return {**os.environ, **settings_env(settings), "SCREENING_LOG_LEVEL": "WARNING"}
-
-
-def order(order_id: str, *, revision: int = 1, **fields: Any) -> dict[str, Any]:
-    """An order from the bundled exporter to Siemens; `kg` of gallium on the single licence by default."""
-    kg = fields.pop("kg", 10.0)
-    body: dict[str, Any] = {
-        "order_id": order_id,
-        "revision": revision,
-        "event_time": "2026-03-02T09:00:00+00:00",
-        "ship_date": "2026-03-10",
-        "exporter": EXPORTER,
-        "consignee": SIEMENS,
-        "end_user": SIEMENS,
-        "destination_country": "DE",
-        "end_use": {"code": "civil-manufacturing", "description": "industrial motors"},
-        "licence_numbers": [GALLIUM_LICENCE],
-        "lines": [
-            {
-                "line_id": "1",
-                "sku": "GA-METAL-6N",
-                "description": "Gallium metal",
-                "quantity": kg,
-                "unit": "kg",
-                "value": kg * 600,
-                "currency": "USD",
-            }
-        ],
-    }
-    body.update(fields)
-    return body
-
-
-def chair_line() -> list[dict[str, Any]]:
-    return [
-        {
-            "line_id": "1",
-            "sku": "OFFICE-CHAIR",
-            "description": "Office chair",
-            "quantity": 2,
-            "unit": "pcs",
-            "value": 300,
-            "currency": "USD",
-        }
-    ]
 
 
 def produce(settings: Settings, orders: Iterable[dict[str, Any]], topic: str | None = None) -> None:

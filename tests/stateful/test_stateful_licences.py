@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from stateful_support import (  # type: ignore[import-not-found]
     Worker,
-    chair_line,
     current_of,
     decided,
-    order,
     produce,
     read_decisions,
 )
 
 from pipeline.settings import Settings
 from schemas.decision import Route
+from tests.order_flow import chair_line
+from tests.order_flow import gallium_order_body as order
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -6,14 +6,13 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from stateful_support import (  # type: ignore[import-not-found]
     Worker,
-    chair_line,
     current_of,
     decided,
-    order,
     produce,
     read_decisions,
 )
@@ -22,12 +21,13 @@ from pipeline.reference.publish import envelope_for, publish
 from pipeline.settings import BUNDLED_DATA, Settings
 from schemas.decision import Route
 from schemas.reference import ReferenceKind, ReferenceRefusal
+from tests.order_flow import ZEPHYR, chair_line
+from tests.order_flow import gallium_order_body as order
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 StartWorkers = Callable[..., list[Worker]]
 LISTS = BUNDLED_DATA / "parties" / "cn-mofcom-party-lists.csv"
-ZEPHYR = {"name": "Zephyr Precision Optics GmbH", "country": "DE"}
 NEW_ROW = (
     "List of Export Controls,Company,Zephyr Precision Optics GmbH,,,Germany,01.03.2026,,"
     "test designation,https://www.mofcom.gov.cn/,\n"
@@ -40,8 +40,8 @@ def lists_with_zephyr(folder: Path) -> Path:
     return path
 
 
-def zephyr_order(order_id: str, **fields: object) -> dict[str, object]:
-    return order(  # type: ignore[no-any-return]
+def zephyr_order(order_id: str, **fields: Any) -> dict[str, Any]:
+    return order(
         order_id, consignee=ZEPHYR, end_user=ZEPHYR, lines=chair_line(), licence_numbers=[], **fields
     )
 

@@ -12,9 +12,7 @@ import pytest
 from stateful_support import (  # type: ignore[import-not-found]
     PARTITIONS,
     Worker,
-    chair_line,
     current_of,
-    order,
     produce,
     read_decisions,
 )
@@ -22,6 +20,8 @@ from stateful_support import (  # type: ignore[import-not-found]
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
 from schemas.decision import DecisionRecord, Route
+from tests.order_flow import chair_line
+from tests.order_flow import gallium_order_body as order
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
