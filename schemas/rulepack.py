@@ -91,7 +91,11 @@ class ListStatus(StrEnum):
 
 
 class Suspension(_Data):
-    """A window, both ends inclusive, in which the rule does not apply."""
+    """A window, both ends inclusive (`to` is the last day suspended), in which the rule does not apply.
+
+    After `to` the rule applies again; without `resumption` (later evidence that it did) its findings
+    carry at most `medium` confidence and say the end of the suspension is unconfirmed.
+    """
 
     from_: date = Field(alias="from")
     to: date
@@ -99,6 +103,7 @@ class Suspension(_Data):
     citation: Citation | None = None
     confidence: Confidence = Confidence.HIGH
     note: str | None = None
+    resumption: Citation | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Suspension:
@@ -109,7 +114,11 @@ class Suspension(_Data):
 
 
 class Exemption(_Data):
-    """When the declared end use falls in one of `end_use_classes`, the rule's outcome is replaced."""
+    """When the declared end use falls in one of `end_use_classes`, the rule's outcome is replaced.
+
+    Only an exemption the sources agree on (confidence high) may release (`exempt`); a disputed one
+    holds for review and its note (the duty it carries) is stated in the reason.
+    """
 
     end_use_classes: list[str] = Field(min_length=1)
     outcome_instead: ExemptOutcome
@@ -117,27 +126,68 @@ class Exemption(_Data):
     confidence: Confidence
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _disputed_never_releases(self) -> Exemption:
+        if self.outcome_instead is ExemptOutcome.EXEMPT and self.confidence is not Confidence.HIGH:
+            msg = f"an exemption at {self.confidence.value} confidence must not release: use review"
+            raise ValueError(msg)
+        return self
+
 
 class Scope(_Data):
     """What a rule covers.
 
-    Item selectors (control_codes, hs_codes, tech_entries, tech_entry_kinds, items_of, any_dual_use,
-    any_item, foreign_made_min_cn_re_share) choose lines; a line is covered when any selector covers
-    it. The order conditions narrow the rule and must all hold, with two pairs joined by OR because
-    the measures are written that way: destination_countries OR end_user_countries ("to Japan, or to
-    a Japanese end user through a third country"), and end_user_categories OR end_use_classes
-    ("military users or military uses").
+    Item selectors (control_codes, shared_control_codes, hs_codes, tech_entries, tech_entry_kinds,
+    description_terms, items_of, any_dual_use, any_item, any_technology, controlled_lines,
+    foreign_made_min_cn_re_share, foreign_direct_product) choose lines; a line is covered when any
+    selector covers it. The order conditions narrow the rule and must all hold, with two pairs joined
+    by OR because the measures are written that way: destination_countries OR end_user_countries
+    ("to Japan, or to a Japanese end user through a third country"), and end_user_categories OR
+    end_use_classes ("military users or military uses"); end_use_terms is a further AND.
+
+    `control_codes` are codes the measure puts on the list at the precision it states: while the
+    measure is not in force the code is not on the list (the umbrella list rule leaves it alone),
+    while it is in force its finding replaces the umbrella's. `shared_control_codes` also name other
+    items of the list (3A001 is electronics as well as No. 58's Li-ion cells): they apply only when
+    the line's description names the measure's item (`item_terms`) and never take a line away from
+    the umbrella rule.
     """
 
     control_codes: list[ControlCode] = Field(default_factory=list)
+    shared_control_codes: list[ControlCode] = Field(default_factory=list)
+    item_terms: list[str] = Field(
+        default_factory=list,
+        description="words naming the measure's items: resolve shared customs and control codes",
+    )
     hs_codes: list[HsPrefix] = Field(default_factory=list)
     tech_entries: list[TechEntry] = Field(default_factory=list)
     tech_entry_kinds: list[Literal["J", "X"]] = Field(default_factory=list)
     exclude_tech_entries: list[TechEntry] = Field(default_factory=list)
     items_of: list[str] = Field(default_factory=list, description="rule ids whose item selectors apply")
+    description_terms: list[list[str]] = Field(
+        default_factory=list,
+        description="groups of words: a line whose description has a word of every group is covered",
+    )
+    technology_only: bool = Field(
+        default=False,
+        description="description_terms cover only technology lines (entry, E-code or technology words)",
+    )
+    lists_dual_use: bool | None = Field(
+        default=None,
+        description="the codes are Dual-Use List items (default: true when codes or items_of are given)",
+    )
     any_dual_use: bool = False
     any_item: bool = False
+    any_technology: bool = False
+    controlled_lines: bool = Field(
+        default=False,
+        description="lines another rule in force prohibits or requires a licence for",
+    )
     foreign_made_min_cn_re_share: float | None = Field(default=None, gt=0, le=1)
+    foreign_direct_product: bool = Field(
+        default=False,
+        description="items made outside China with Chinese rare-earth technology (product master)",
+    )
     residual: bool = Field(
         default=False,
         description="apply only to lines that no item-specific rule names (the list as umbrella)",
@@ -151,6 +201,9 @@ class Scope(_Data):
     end_user_countries: list[Country] = Field(default_factory=list)
     end_user_categories: list[str] = Field(default_factory=list)
     end_use_classes: list[str] = Field(default_factory=list)
+    end_use_terms: list[str] = Field(
+        default_factory=list, description="and the declared end-use text names one of these words"
+    )
     party_programs: list[str] = Field(default_factory=list)
     party_match: list[PartyStrength] = Field(default_factory=lambda: [PartyStrength.STRONG])
     list_status: list[ListStatus] = Field(default_factory=lambda: [ListStatus.LISTED])
@@ -163,27 +216,40 @@ class Scope(_Data):
     def _selects_items(self) -> Scope:
         selectors = (
             self.control_codes,
+            self.shared_control_codes,
             self.hs_codes,
             self.tech_entries,
             self.tech_entry_kinds,
+            self.description_terms,
             self.items_of,
             self.any_dual_use,
             self.any_item,
+            self.any_technology,
+            self.controlled_lines,
             self.foreign_made_min_cn_re_share is not None,
+            self.foreign_direct_product,
         )
         if not any(selectors):
             msg = "scope selects no items (give codes, tech entries, items_of, any_dual_use or any_item)"
+            raise ValueError(msg)
+        if self.shared_control_codes and not self.item_terms:
+            msg = "shared_control_codes need item_terms to tell the measure's item from the others"
+            raise ValueError(msg)
+        if any(not group for group in self.description_terms):
+            msg = "description_terms has an empty group"
             raise ValueError(msg)
         return self
 
 
 class ExampleLine(_Data):
     line_id: str = "1"
+    description: str = "example line"
     control_code: ControlCode | None = None
     hs_code: str | None = None
     tech_entry: TechEntry | None = None
     origin_country: Country | None = None
     cn_rare_earth_share: float | None = Field(default=None, ge=0, le=1)
+    made_with_cn_re_technology: bool = False
 
 
 class ExampleParty(_Data):
@@ -204,6 +270,7 @@ class Example(_Data):
     end_user_country: Country | None = None
     end_user_categories: list[str] = Field(default_factory=list)
     end_use_classes: list[str] = Field(default_factory=lambda: ["civil"])
+    end_use_text: str | None = None
     party_hits: list[ExampleParty] = Field(default_factory=list)
     expect: Outcome | Literal["not_applicable"]
 
@@ -240,4 +307,6 @@ class RulePack(_Data):
     # Libraries the rules point at through YAML anchors, validated like everything else.
     citations: dict[str, Citation] = Field(default_factory=dict)
     suspensions: dict[str, Suspension] = Field(default_factory=dict)
+    # Words that make a line a technology (know-how, drawings, process data), for technology rules.
+    technology_markers: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

@@ -64,6 +64,8 @@ def line_facts(line: OrderLine, products: ProductMaster | None) -> LineFacts:
         currency=line.currency,
         classified=bool(codes or hs_code or tech_entry or product is not None),
         classification_source=source,
+        made_with_cn_re_technology=product.made_with_cn_re_technology if product else False,
+        product_description=product.description if product else "",
     )
 
 

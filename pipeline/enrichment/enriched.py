@@ -31,6 +31,10 @@ class LineFacts:
     classified: bool
     # Where the classification came from: "order", "product-master" or "" when unclassified.
     classification_source: str = ""
+    # Made outside China with Chinese rare-earth technology (product master; 2025 No. 61 item 2).
+    made_with_cn_re_technology: bool = False
+    # The product master's description of the SKU, read with the line's own by description rules.
+    product_description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,8 @@ class PartyHit:
     via_owner: str | None = None
     listing_date: date | None = None
     source_url: str | None = None
+    # Below high when the status is uncertain (a suspension's end no later evidence confirms).
+    status_confidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,12 +34,14 @@ class ProductEntry(BaseModel):
     tech_entry: TechEntry | None = None
     origin_country: Country | None = None
     cn_rare_earth_share: float | None = Field(default=None, ge=0, le=1)
+    # Made outside China with Chinese rare-earth technology (2025 No. 61 item 2, foreign direct product).
+    made_with_cn_re_technology: bool = False
     non_controlled: bool = False
     note: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ProductEntry:
-        if self.non_controlled and (self.control_codes or self.tech_entry):
+        if self.non_controlled and (self.control_codes or self.tech_entry or self.made_with_cn_re_technology):
             msg = f"SKU {self.sku}: marked non_controlled but carries a control code or technology entry"
             raise ValueError(msg)
         return self
@@ -62,6 +64,7 @@ class Product:
     origin_country: str | None
     cn_rare_earth_share: float | None
     non_controlled: bool
+    made_with_cn_re_technology: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,7 @@ class ProductMaster:
                 p.origin_country,
                 p.cn_rare_earth_share,
                 p.non_controlled,
+                p.made_with_cn_re_technology,
             )
             for p in model.products
         }

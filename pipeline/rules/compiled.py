@@ -13,10 +13,13 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
+from pipeline.rules.terms import TermIndex, folded_set
 from schemas.decision import Citation, Outcome
 from schemas.rulepack import Rule, RulePack
 
-RuleState = Literal["active", "suspended", "inactive"]
+# resumed: in force again after a suspension whose end no later evidence confirms.
+RuleState = Literal["active", "suspended", "inactive", "resumed"]
+IN_FORCE: frozenset[str] = frozenset({"active", "resumed"})
 _STATE_CACHE_DATES = 4096
 
 
@@ -27,6 +30,7 @@ class CompiledSuspension:
     instrument: str
     confidence: str
     note: str | None
+    resumption_confirmed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,15 @@ class CompiledRule:
     lists_dual_use: bool
     any_dual_use: bool
     any_item: bool
+    any_technology: bool
+    controlled_lines: bool
+    foreign_direct_product: bool
+    technology_only: bool
+    # Folded word groups: a description with a word of every group is covered.
+    description_groups: tuple[frozenset[str], ...]
+    item_terms: frozenset[str]
+    end_use_terms: frozenset[str]
+    own_control_codes: frozenset[str]
     residual: bool
     hs_reference_only: bool
     foreign_made_min_share: float | None
@@ -75,12 +88,18 @@ class CompiledRule:
     has_order_conditions: bool
 
     def state(self, as_of: date) -> RuleStatus:
-        """Whether the rule applies on `as_of`; a lapsed suspension leaves the rule in force again."""
+        """Whether the rule applies on `as_of`. After a suspension's last day the rule applies
+        again; `resumed` (with that suspension) when no later evidence confirms it did."""
         if as_of < self.effective_from or (self.effective_to is not None and as_of > self.effective_to):
             return "inactive", None
+        lapsed: CompiledSuspension | None = None
         for suspension in self.suspensions:
             if suspension.start <= as_of <= suspension.end:
                 return "suspended", suspension
+            if suspension.end < as_of:
+                lapsed = suspension
+        if lapsed is not None and not lapsed.resumption_confirmed:
+            return "resumed", lapsed
         return "active", None
 
 
@@ -93,10 +112,12 @@ class ConditionResult:
 
     evidence: tuple[tuple[str, str], ...]
     party_role: str | None
+    # Lower than high when a party hit's listing status is uncertain (unconfirmed end of suspension).
+    confidence: str | None = None
 
 
-# A live rule: the suspension in effect (None when in force) and the evidence its conditions hold.
-Live = tuple[CompiledSuspension | None, ConditionResult]
+# A live rule: its state on the date and the evidence its conditions hold.
+Live = tuple[RuleStatus, ConditionResult]
 LiveRules = tuple[tuple["CompiledRule", Live], ...]
 
 
@@ -109,8 +130,8 @@ class RuleStates:
 
 
 # Order facts that decide which any-item rules are live: epoch, destination, end-user country,
-# end-user categories, end-use classes (only for orders without party-list hits).
-ContextKey = tuple[int, str, str, frozenset[str], frozenset[str]]
+# end-user categories, end-use classes, end-use words found (only for orders without party-list hits).
+ContextKey = tuple[int, str, str, frozenset[str], frozenset[str], frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,18 +143,24 @@ class ItemMatch:
     matched: str
     # The match makes the line a dual-use item when the rule is in force (reference-only codes do not).
     confers_dual_use: bool
+    # Rules naming the line's customs code more precisely: while one is in force, this
+    # reference-only match yields to it (28053019 yields to 2805301910 of 2025 No. 18).
+    yields_to: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class LineMatches:
     matches: tuple[ItemMatch, ...]
-    # Some item-specific rule lists the line's item: residual (umbrella) rules stay out of it.
-    named: bool
+    # Some control code of the line is on the list independently of any measure in this pack, so
+    # the umbrella (residual) list rule covers the line whatever state the item measures are in.
+    umbrella: bool
     rule_indexes: frozenset[int]
+    technology: bool
 
 
-# A line's classification: control codes, customs code, tech entry, origin, Chinese rare-earth share.
-LineKey = tuple[tuple[str, ...], str | None, str | None, str | None, float | None]
+# A line's classification: control codes, customs code, tech entry, origin, Chinese rare-earth share,
+# descriptions (line, product master), made abroad with Chinese rare-earth technology.
+LineKey = tuple[tuple[str, ...], str | None, str | None, str | None, float | None, str, str, bool]
 _MATCH_CACHE_LINES = 65536
 RuleIndex = MappingProxyType[str, tuple[CompiledRule, ...]]
 
@@ -151,10 +178,23 @@ class CompiledPack:
     hs_prefix_lengths: tuple[int, ...]
     by_tech_entry: RuleIndex
     by_tech_kind: RuleIndex
+    by_shared_code: RuleIndex
+    # Customs codes printed for items of several rules: rule indexes whose own scope prints each.
+    hs_shared: MappingProxyType[str, frozenset[int]]
+    # (customs-code prefix, rule index) -> the rules whose scope printed it (itself, or via items_of).
+    hs_origins: MappingProxyType[tuple[str, int], frozenset[int]]
     foreign_made: tuple[CompiledRule, ...]
+    foreign_direct: tuple[CompiledRule, ...]
+    description_rules: tuple[CompiledRule, ...]
+    technology_rules: tuple[CompiledRule, ...]
+    descriptions: TermIndex
+    technology_markers: TermIndex
+    end_use_words: TermIndex
     # Rules for any (dual-use) item, split so orders without party-list hits skip the party rules.
     context_rules: tuple[CompiledRule, ...]
     party_context_rules: tuple[CompiledRule, ...]
+    # Rules for lines another rule in force controls, decided after the other rules of the line.
+    controlled_rules: tuple[CompiledRule, ...]
     model: RulePack
     # Rule states by date, filled on demand: orders in a stream share few dates.
     _states: dict[date, RuleStates] = field(default_factory=dict, repr=False, compare=False)
@@ -216,7 +256,9 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
         effective_from=rule.effective_from,
         effective_to=rule.effective_to,
         suspensions=tuple(
-            CompiledSuspension(s.from_, s.to, s.instrument, s.confidence.value, s.note)
+            CompiledSuspension(
+                s.from_, s.to, s.instrument, s.confidence.value, s.note, s.resumption is not None
+            )
             for s in sorted(rule.suspensions, key=lambda s: s.from_)
         ),
         licence_types=tuple(t.value for t in rule.licence_types_allowed),
@@ -230,9 +272,19 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
             )
             for e in rule.exemptions
         ),
-        lists_dual_use=bool(scope.control_codes or scope.hs_codes or scope.items_of),
+        lists_dual_use=scope.lists_dual_use
+        if scope.lists_dual_use is not None
+        else bool(scope.control_codes or scope.shared_control_codes or scope.hs_codes or scope.items_of),
         any_dual_use=scope.any_dual_use,
         any_item=scope.any_item,
+        any_technology=scope.any_technology,
+        controlled_lines=scope.controlled_lines,
+        foreign_direct_product=scope.foreign_direct_product,
+        technology_only=scope.technology_only,
+        description_groups=tuple(folded_set(group) for group in scope.description_terms),
+        item_terms=folded_set(scope.item_terms),
+        end_use_terms=folded_set(scope.end_use_terms),
+        own_control_codes=frozenset(scope.control_codes),
         residual=scope.residual,
         hs_reference_only=scope.hs_codes_reference_only,
         foreign_made_min_share=scope.foreign_made_min_cn_re_share,
@@ -250,6 +302,7 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
             or scope.end_user_countries
             or scope.end_user_categories
             or scope.end_use_classes
+            or scope.end_use_terms
             or scope.party_programs
         ),
     )
@@ -271,17 +324,28 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
     by_hs: dict[str, list[CompiledRule]] = defaultdict(list)
     by_tech: dict[str, list[CompiledRule]] = defaultdict(list)
     by_kind: dict[str, list[CompiledRule]] = defaultdict(list)
+    by_shared: dict[str, list[CompiledRule]] = defaultdict(list)
+    index_of = {rule.id: i for i, rule in enumerate(pack.rules)}
+    printed_by: dict[str, set[int]] = defaultdict(set)
+    origins: dict[tuple[str, int], set[int]] = defaultdict(set)
     for rule, model in zip(compiled, pack.rules, strict=True):
-        scopes = [model.scope, *(models[ref].scope for ref in model.scope.items_of)]
-        for scope in scopes:
+        scopes = [(rule.index, model.scope)]
+        scopes += [(index_of[ref], models[ref].scope) for ref in model.scope.items_of]
+        for origin, scope in scopes:
             for code in scope.control_codes:
                 by_code[code].append(rule)
+            for code in scope.shared_control_codes:
+                by_shared[code].append(rule)
             for prefix in scope.hs_codes:
                 by_hs[prefix].append(rule)
+                origins[prefix, rule.index].add(origin)
             for entry in scope.tech_entries:
                 by_tech[entry].append(rule)
+        for prefix in model.scope.hs_codes:
+            printed_by[prefix].add(rule.index)
         for kind in model.scope.tech_entry_kinds:
             by_kind[kind].append(rule)
+    technology = [r for r in compiled if r.technology_only or r.any_technology]
     return CompiledPack(
         name=pack.name,
         version=pack.version,
@@ -294,8 +358,23 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
         hs_prefix_lengths=tuple(sorted({len(p) for p in by_hs}, reverse=True)),
         by_tech_entry=_freeze(by_tech),
         by_tech_kind=_freeze(by_kind),
+        by_shared_code=_freeze(by_shared),
+        hs_shared=MappingProxyType(
+            {code: frozenset(rules) for code, rules in printed_by.items() if len(rules) > 1}
+        ),
+        hs_origins=MappingProxyType({key: frozenset(found) for key, found in origins.items()}),
         foreign_made=tuple(r for r in compiled if r.foreign_made_min_share is not None),
+        foreign_direct=tuple(r for r in compiled if r.foreign_direct_product),
+        description_rules=tuple(r for r in compiled if r.description_groups),
+        technology_rules=tuple(r for r in compiled if r.any_technology),
+        descriptions=TermIndex(
+            [t for r in compiled for group in r.description_groups for t in group]
+            + [t for r in compiled for t in r.item_terms]
+        ),
+        technology_markers=TermIndex(pack.technology_markers) if technology else TermIndex(()),
+        end_use_words=TermIndex(t for r in compiled for t in r.end_use_terms),
         context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and not r.party_programs),
         party_context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and r.party_programs),
+        controlled_rules=tuple(r for r in compiled if r.controlled_lines),
         model=pack,
     )

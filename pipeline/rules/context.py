@@ -6,9 +6,11 @@ from functools import lru_cache
 
 from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
 from pipeline.rules.compiled import CompiledRule, ConditionResult
+from pipeline.rules.terms import TermIndex
 
 # The exporter is the party the controls bind, not a recipient they protect against.
 _EXPORTER = "exporter"
+_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @lru_cache(maxsize=1024)
@@ -33,18 +35,23 @@ class OrderContext:
         "destination",
         "end_use_classes",
         "end_use_declared",
+        "end_use_words",
         "end_user_categories",
         "end_user_country",
         "hits",
     )
 
-    def __init__(self, order: EnrichedOrder) -> None:
+    def __init__(self, order: EnrichedOrder, end_use_words: TermIndex | None = None) -> None:
         self.destination = order.order.destination_country
         end_user = next((p for p in order.parties if p.role == "end_user"), None)
         self.end_user_country = end_user.country if end_user else order.order.end_user.country
         self.end_user_categories = end_user.categories if end_user else frozenset()
         self.end_use_classes = expand_classes(order.end_use.classes)
         self.end_use_declared = order.end_use.declared
+        text = order.order.end_use.description if order.order.end_use else None
+        self.end_use_words: frozenset[str] = (
+            end_use_words.found(text) if end_use_words and text else frozenset()
+        )
         self.hits: tuple[PartyHit, ...] = (
             tuple(
                 sorted(
@@ -87,7 +94,13 @@ class OrderContext:
                 evidence.append(("end_user_category", ",".join(categories)))
             if classes:
                 evidence.append(("end_use_class", ",".join(classes)))
+        if rule.end_use_terms:
+            words = sorted(rule.end_use_terms & self.end_use_words)
+            if not words:
+                return None
+            evidence.append(("end_use_text", ",".join(words)))
         party_role = None
+        confidence = None
         if rule.party_programs:
             hits = [
                 h
@@ -101,7 +114,9 @@ class OrderContext:
                 return None
             party_role = hits[0].role
             evidence.extend((f"party:{h.role}", _describe_hit(h)) for h in hits)
-        return ConditionResult(tuple(evidence), party_role)
+            uncertain = [h.status_confidence for h in hits if h.status_confidence]
+            confidence = min(uncertain, key=lambda c: _RANK.get(c, 0)) if uncertain else None
+        return ConditionResult(tuple(evidence), party_role, confidence)
 
 
 def _ownership_matches(ownership: str, hit: PartyHit) -> bool:

@@ -7,18 +7,16 @@ deterministic: order-level gaps first, then lines in order, within a line rules 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
-from functools import lru_cache
 
 from pipeline.enrichment.enriched import EnrichedOrder, LineFacts
 from pipeline.rules.compiled import (
+    IN_FORCE,
     CompiledPack,
     CompiledRule,
     ConditionResult,
     ContextKey,
-    ItemMatch,
-    LineKey,
-    LineMatches,
     Live,
     LiveRules,
     RuleStates,
@@ -31,89 +29,19 @@ from pipeline.rules.findings import (
     UNCLASSIFIED_LINE,
     Finding,
 )
+from pipeline.rules.matching import BY_CODE, BY_HS, BY_SHARED_HS, line_matches
 from schemas.decision import Outcome
 
 _CONTROLLING = frozenset({Outcome.PROHIBITED, Outcome.LICENCE_REQUIRED})
-_ORIGIN_CHINA = "CN"
+_CONFIDENCE_RANK = {"high": 2, "medium": 1, "low": 0}
+UNCONFIRMED = "medium"
 
 
-@lru_cache(maxsize=4096)
-def control_code_chain(code: str) -> tuple[str, ...]:
-    """`1C902.a.1` -> (`1C902.a.1`, `1C902.a`, `1C902`): every paragraph that covers the code."""
-    parts = code.split(".")
-    return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
-
-
-# How a line met a rule: the engine treats a match on reference-only customs codes more cautiously.
-BY_CODE = "code"
-BY_HS = "hs"
-BY_TECH = "tech"
-BY_CONTENT = "content"
-
-
-def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
-    """The rules whose item selectors cover the line, in pack order; memoised per classification."""
-    key: LineKey = (
-        line.control_codes,
-        line.hs_code,
-        line.tech_entry,
-        line.origin_country,
-        line.cn_rare_earth_share,
-    )
-    cached = pack.cached_matches(key)
-    if cached is not None:
-        return cached
-    found = _item_matches(pack, line)
-    matches = tuple(
-        ItemMatch(rule, how, matched, rule.lists_dual_use and not (how == BY_HS and rule.hs_reference_only))
-        for rule, (how, matched) in sorted(found.items(), key=_match_order)
-    )
-    result = LineMatches(
-        matches,
-        named=any(rule.lists_dual_use for rule in found),
-        rule_indexes=frozenset(rule.index for rule in found),
-    )
-    pack.remember_matches(key, result)
-    return result
-
-
-def _match_order(item: tuple[CompiledRule, tuple[str, str]]) -> int:
-    return item[0].index
-
-
-def _item_matches(pack: CompiledPack, line: LineFacts) -> dict[CompiledRule, tuple[str, str]]:
-    """Rules whose item selectors cover the line, each with how and what matched (first match wins)."""
-    found: dict[CompiledRule, tuple[str, str]] = {}
-    for code in line.control_codes:
-        for paragraph in control_code_chain(code):
-            for rule in pack.by_control_code.get(paragraph, ()):
-                found.setdefault(rule, (BY_CODE, f"control code {code}"))
-    if line.hs_code:
-        _hs_matches(pack, line.hs_code, found)
-    if line.tech_entry:
-        _tech_matches(pack, line.tech_entry, found)
-    share = line.cn_rare_earth_share
-    if share is not None and line.origin_country and line.origin_country != _ORIGIN_CHINA:
-        for rule in pack.foreign_made:
-            if rule.foreign_made_min_share is not None and share >= rule.foreign_made_min_share:
-                text = f"made in {line.origin_country}, Chinese rare-earth value share {share:.4g}"
-                found.setdefault(rule, (BY_CONTENT, text))
-    return found
-
-
-def _hs_matches(pack: CompiledPack, hs: str, found: dict[CompiledRule, tuple[str, str]]) -> None:
-    for length in pack.hs_prefix_lengths:
-        if length <= len(hs):
-            for rule in pack.by_hs_prefix.get(hs[:length], ()):
-                found.setdefault(rule, (BY_HS, f"customs code {hs}"))
-
-
-def _tech_matches(pack: CompiledPack, entry: str, found: dict[CompiledRule, tuple[str, str]]) -> None:
-    for rule in pack.by_tech_entry.get(entry, ()):
-        found.setdefault(rule, (BY_TECH, f"technology entry {entry}"))
-    for rule in pack.by_tech_kind.get(entry[-1], ()):
-        if entry not in rule.exclude_tech_entries:
-            found.setdefault(rule, (BY_TECH, f"technology entry {entry}"))
+def _weaker(first: str | None, second: str | None) -> str | None:
+    """The lower of two confidences (None means unstated)."""
+    if first is None or second is None:
+        return first or second
+    return first if _CONFIDENCE_RANK.get(first, 0) <= _CONFIDENCE_RANK.get(second, 0) else second
 
 
 def _finding(
@@ -127,6 +55,7 @@ def _finding(
     as_of: date,
 ) -> Finding:
     evidence = [("matched", matched), *cond.evidence]
+    confidence = _weaker(rule.confidence, cond.confidence)
     if rule.licence_types:
         evidence.append(("licence_types_allowed", ",".join(rule.licence_types)))
     for exemption in rule.exemptions:
@@ -134,6 +63,7 @@ def _finding(
         if classes:
             evidence.extend((("exempt_end_use", ",".join(classes)), ("rule_outcome", rule.outcome.value)))
             note = f" ({exemption.note})" if exemption.note else ""
+            verdict = "is exempt" if exemption.outcome is Outcome.EXEMPT else "may be exempt: held for review"
             return Finding(
                 rule.id,
                 rule.title,
@@ -142,11 +72,26 @@ def _finding(
                 line.line_id,
                 cond.party_role,
                 f"{rule.summary}; line {line.line_id}: {matched}; end use {', '.join(classes)} "
-                f"is exempt as of {as_of}{note}",
+                f"{verdict} as of {as_of}{note}",
                 tuple(evidence),
-                exemption.confidence,
+                _weaker(exemption.confidence, cond.confidence),
                 rule.index,
             )
+    if how == BY_SHARED_HS and rule.outcome in _CONTROLLING:
+        evidence.append(("rule_outcome", rule.outcome.value))
+        return Finding(
+            rule.id,
+            rule.title,
+            Outcome.REVIEW,
+            rule.citation,
+            line.line_id,
+            cond.party_role,
+            f"{rule.summary}; line {line.line_id}: {matched}, a code printed for several items; held "
+            f"to resolve the item by control code or description (as of {as_of})",
+            tuple(evidence),
+            confidence,
+            rule.index,
+        )
     if how == BY_HS and rule.hs_reference_only and rule.outcome in _CONTROLLING:
         evidence.append(("rule_outcome", rule.outcome.value))
         return Finding(
@@ -159,7 +104,7 @@ def _finding(
             f"{rule.summary}; line {line.line_id}: {matched} is only a reference code for this measure, "
             f"held to check the item against its technical description (as of {as_of})",
             tuple(evidence),
-            rule.confidence,
+            confidence,
             rule.index,
         )
     return Finding(
@@ -171,7 +116,7 @@ def _finding(
         cond.party_role,
         f"{rule.summary}; line {line.line_id}: {matched}, as of {as_of}",
         tuple(evidence),
-        rule.confidence,
+        confidence,
         rule.index,
     )
 
@@ -186,10 +131,19 @@ def _emit(
     as_of: date,
 ) -> Finding:
     """The finding of a rule in force or suspended whose order conditions hold."""
-    suspension, cond = live
+    (state, suspension), cond = live
     how, matched = match
     if suspension is None:
         return _finding(rule=rule, line=line, how=how, matched=matched, cond=cond, ctx=ctx, as_of=as_of)
+    if state == "resumed":
+        found = _finding(rule=rule, line=line, how=how, matched=matched, cond=cond, ctx=ctx, as_of=as_of)
+        return dataclasses.replace(
+            found,
+            explanation=f"{found.explanation}; end of suspension unconfirmed: suspended by "
+            f"{suspension.instrument} until {suspension.end}, no later evidence that the measure resumed",
+            evidence=(*found.evidence, ("suspension_end_unconfirmed", suspension.end.isoformat())),
+            confidence=_weaker(found.confidence, UNCONFIRMED),
+        )
     return Finding(
         rule.id,
         rule.title,
@@ -211,13 +165,13 @@ def _emit(
 
 
 def _live(rule: CompiledRule, ctx: OrderContext, states: tuple[RuleStatus, ...]) -> Live | None:
-    """(suspension or None, condition evidence) when the rule is not out of date and its order
-    conditions hold; None otherwise."""
-    state, suspension = states[rule.index]
-    if state == "inactive":
+    """(rule state, condition evidence) when the rule is not out of date and its order conditions
+    hold; None otherwise."""
+    status = states[rule.index]
+    if status[0] == "inactive":
         return None
     cond = ctx.conditions(rule)
-    return None if cond is None else (suspension, cond)
+    return None if cond is None else (status, cond)
 
 
 def _context_order(item: tuple[CompiledRule, Live]) -> int:
@@ -235,6 +189,7 @@ def _live_context_rules(pack: CompiledPack, ctx: OrderContext, rule_states: Rule
             ctx.end_user_country,
             ctx.end_user_categories,
             ctx.end_use_classes,
+            ctx.end_use_words,
         )
         cached = pack.cached_live_context(key)
         if cached is not None:
@@ -269,26 +224,38 @@ def _line_findings(
     found = line_matches(pack, line)
     for item in found.matches:
         rule = item.rule
-        state, suspension = states[rule.index]
-        if state == "inactive":
+        status = states[rule.index]
+        if status[0] == "inactive":
             continue
-        if item.confers_dual_use and suspension is None:
+        if item.yields_to and any(states[i][0] in IN_FORCE for i in item.yields_to):
+            continue
+        if item.confers_dual_use and status[0] in IN_FORCE:
             dual_use = True
         cond = ctx.conditions(rule) if rule.has_order_conditions else UNCONDITIONAL
         if cond is not None:
             match = (item.how, item.matched)
-            out.append(
-                _emit(rule=rule, live=(suspension, cond), line=line, match=match, ctx=ctx, as_of=as_of)
-            )
+            out.append(_emit(rule=rule, live=(status, cond), line=line, match=match, ctx=ctx, as_of=as_of))
     item_findings = len(out)
     for rule, live in context_rules:
-        if (rule.residual and found.named) or rule.index in found.rule_indexes:
+        if (rule.residual and not found.umbrella) or rule.index in found.rule_indexes:
             continue
         if rule.any_item or dual_use:
             what = (BY_CODE, "dual-use item" if dual_use else "any item")
             out.append(_emit(rule=rule, live=live, line=line, match=what, ctx=ctx, as_of=as_of))
     if item_findings and len(out) > item_findings:
         out.sort(key=_finding_order)
+    controlled = dual_use or any(f.outcome in _CONTROLLING for f in out)
+    if controlled and pack.controlled_rules:
+        out.extend(_controlled_line_findings(pack, line, ctx=ctx, as_of=as_of, states=states))
+    if len(out) > 1:
+        out = _note_overlaps(out)
+    out.extend(_fail_closed_findings(line, ctx, controlled=controlled))
+    return out
+
+
+def _fail_closed_findings(line: LineFacts, ctx: OrderContext, *, controlled: bool) -> list[Finding]:
+    """A line nobody can classify, and a controlled line without a declared end use, hold."""
+    out = []
     if not line.classified:
         out.append(
             Finding(
@@ -303,7 +270,7 @@ def _line_findings(
                 (("description", line.description[:200]),),
             )
         )
-    if not ctx.end_use_declared and (dual_use or any(f.outcome in _CONTROLLING for f in out)):
+    if controlled and not ctx.end_use_declared:
         out.append(
             Finding(
                 MISSING_END_USE,
@@ -320,10 +287,44 @@ def _line_findings(
     return out
 
 
+def _controlled_line_findings(
+    pack: CompiledPack, line: LineFacts, *, ctx: OrderContext, as_of: date, states: tuple[RuleStatus, ...]
+) -> list[Finding]:
+    """Rules for lines another rule in force controls (an end use nobody recognised, say)."""
+    out = []
+    for rule in pack.controlled_rules:
+        live = _live(rule, ctx, states)
+        if live is not None:
+            what = (BY_CODE, "controlled line")
+            out.append(_emit(rule=rule, live=live, line=line, match=what, ctx=ctx, as_of=as_of))
+    return out
+
+
+def _note_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Where several measures cover one line, each finding names the others; the route takes the
+    strictest of them (HOLD > LICENSE > RELEASE)."""
+    measures = [f for f in findings if f.rule_index >= 0 and f.outcome is not Outcome.INFO]
+    if len({f.rule_id for f in measures}) < 2:
+        return findings
+    out = []
+    for finding in findings:
+        others = [f"{f.rule_id} ({f.outcome.value})" for f in measures if f.rule_id != finding.rule_id]
+        if finding.rule_index < 0 or not others:
+            out.append(finding)
+            continue
+        out.append(
+            dataclasses.replace(
+                finding,
+                evidence=(*finding.evidence, ("overlapping_measures", ", ".join(others))),
+            )
+        )
+    return out
+
+
 def evaluate(order: EnrichedOrder, pack: CompiledPack) -> tuple[Finding, ...]:
     """Every finding for the order as of `order.as_of`, in a deterministic order."""
     as_of = order.as_of
-    ctx = OrderContext(order)
+    ctx = OrderContext(order, pack.end_use_words)
     findings: list[Finding] = [
         Finding(
             REFERENCE_DATA_GAP,

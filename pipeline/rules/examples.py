@@ -32,7 +32,7 @@ def _line(line: ExampleLine) -> LineFacts:
     codes = (line.control_code,) if line.control_code else ()
     return LineFacts(
         line_id=line.line_id,
-        description="example line",
+        description=line.description,
         control_codes=codes,
         hs_code=line.hs_code,
         tech_entry=line.tech_entry,
@@ -44,6 +44,7 @@ def _line(line: ExampleLine) -> LineFacts:
         currency="USD",
         classified=bool(codes or line.hs_code or line.tech_entry),
         classification_source="order",
+        made_with_cn_re_technology=line.made_with_cn_re_technology,
     )
 
 
@@ -77,10 +78,11 @@ def example_order(example: Example) -> EnrichedOrder:
             "consignee": {"name": "Example Consignee", "country": example.destination_country},
             "end_user": party,
             "destination_country": example.destination_country,
+            "end_use": {"description": example.end_use_text} if example.end_use_text else {},
             "lines": [
                 {
                     "line_id": line.line_id,
-                    "description": "example line",
+                    "description": line.description,
                     "quantity": 1,
                     "unit": "kg",
                     "value": 100,
@@ -104,7 +106,8 @@ def example_order(example: Example) -> EnrichedOrder:
         parties=parties,
         party_hits=tuple(_hit(p, end_user_country) for p in example.party_hits),
         end_use=EndUseFacts(
-            declared=bool(example.end_use_classes), classes=frozenset(example.end_use_classes)
+            declared=bool(example.end_use_classes or example.end_use_text),
+            classes=frozenset(example.end_use_classes),
         ),
     )
 

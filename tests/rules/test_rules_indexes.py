@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.enrichment.enriched import LineFacts
 from pipeline.rules.compiled import CompiledPack
-from pipeline.rules.engine import control_code_chain, line_matches
+from pipeline.rules.matching import control_code_chain, line_matches
 
 
 def facts(**fields: object) -> LineFacts:
@@ -43,8 +43,16 @@ LOOKUPS = [
         {"hs_code": "2931900032"},
         ["cn-2024-33-antimony", "cn-2025-10-bismuth", "cn-2025-10-indium", "cn-2024-46-us-critical-minerals"],
     ),
-    ("removed technology entry", {"tech_entry": "085001J"}, ["cn-tech-2025-28-removed-085001j"]),
-    ("ordinary restricted entry", {"tech_entry": "203912X"}, ["cn-tech-2023-57-restricted"]),
+    (
+        "removed technology entry",
+        {"tech_entry": "085001J"},
+        ["cn-tech-pre-2020-catalogue", "cn-tech-2020-38-prohibited", "cn-tech-2025-28-removed-085001j"],
+    ),
+    (
+        "ordinary restricted entry",
+        {"tech_entry": "203912X"},
+        ["cn-tech-pre-2020-catalogue", "cn-tech-2020-38-restricted", "cn-tech-2023-57-restricted"],
+    ),
     (
         "foreign-made content",
         {"origin_country": "DE", "cn_rare_earth_share": 0.5},

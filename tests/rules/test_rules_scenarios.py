@@ -65,10 +65,14 @@ CASES: list[Case] = [
      {}, {}, Route.LICENSE, {"cn-2025-58-batteries": "licence_required"}),
     ("battery tariff line alone holds", [{"hs_code": "8507600090"}], "2026-12-01",
      {}, {}, Route.HOLD, {"cn-2025-58-batteries": "review"}),
+    # The technology catalogue prohibits rare-earth magnet technology on its own (issue 15, class 4):
+    # the strictest measure decides, also while No. 62 is suspended.
     ("RE technology before No. 70", [{"sku": "RE-MAGNET-TECH-PKG"}], "2025-10-20",
-     {}, {}, Route.LICENSE, {"cn-2025-62-rare-earth-technology": "licence_required"}),
+     {}, {}, Route.HOLD, {"cn-2025-62-rare-earth-technology": "licence_required",
+                          "cn-tech-2023-57-rare-earth-prohibited": "prohibited"}),
     ("RE technology during No. 70", [{"sku": "RE-MAGNET-TECH-PKG"}], "2025-12-20",
-     {}, {}, Route.RELEASE, {"cn-2025-62-rare-earth-technology": "info"}),
+     {}, {}, Route.HOLD, {"cn-2025-62-rare-earth-technology": "info",
+                          "cn-tech-2023-57-rare-earth-prohibited": "prohibited"}),
     ("superhard No. 55 proxy after lapse", [{"hs_code": "7105102000"}], "2026-11-11",
      {}, {}, Route.HOLD, {"cn-2025-55-superhard": "review"}),
     # No. 61 foreign-made rare-earth rule and its humanitarian exemption
@@ -77,14 +81,17 @@ CASES: list[Case] = [
     ("foreign-made after suspension", [{"sku": "SERVO-NDFEB-DE"}], "2026-11-11",
      {}, {}, Route.LICENSE, {"cn-2025-61-foreign-made-rare-earth": "licence_required"}),
     ("foreign-made below 0.1 %", [{"sku": "SENSOR-JP-RE"}], "2026-11-11", {}, {}, Route.RELEASE, {}),
-    ("foreign-made humanitarian exemption applies", [{"sku": "SERVO-NDFEB-DE"}], "2026-11-11",
-     {}, {"classes": ["humanitarian.disaster_relief"]}, Route.RELEASE,
-     {"cn-2025-61-foreign-made-rare-earth": "exempt"}),
+    # The sources disagree whether the exemption waives the licence: review, never release (issue 15).
+    ("foreign-made humanitarian exemption disputed", [{"sku": "SERVO-NDFEB-DE"}], "2026-11-11",
+     {}, {"classes": ["humanitarian.disaster_relief"]}, Route.HOLD,
+     {"cn-2025-61-foreign-made-rare-earth": "review"}),
     ("foreign-made military end use", [{"sku": "SERVO-NDFEB-DE"}], "2026-11-11",
      {}, {"classes": ["military"]}, Route.HOLD, {"cn-2025-61-foreign-made-denial": "prohibited"}),
     # technology catalogue, including removed entries
-    ("prohibited tech entry", [{"tech_entry": "053302J"}], "2024-03-01",
+    ("prohibited tech entry", [{"tech_entry": "086501J"}], "2024-03-01",
      {}, {}, Route.HOLD, {"cn-tech-2023-57-prohibited": "prohibited"}),
+    ("2008-numbered entry under the 2020 catalogue", [{"tech_entry": "053302J"}], "2022-03-01",
+     {}, {}, Route.HOLD, {"cn-tech-2020-38-prohibited": "prohibited"}),
     ("restricted tech entry", [{"sku": "UAV-FC-SOURCE"}], "2024-03-01",
      {}, {}, Route.LICENSE, {"cn-tech-2023-57-restricted": "licence_required"}),
     ("removed entry before removal", [{"tech_entry": "085001J"}], "2025-07-14",

@@ -1,0 +1,203 @@
+"""Which rules' item selectors cover an order line, at the precision each measure states.
+
+Independent of the date: the engine applies the rule states afterwards. Memoised per line
+classification, since orders repeat a finite catalogue of items.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pipeline.enrichment.enriched import LineFacts
+from pipeline.rules.compiled import CompiledPack, CompiledRule, ItemMatch, LineKey, LineMatches
+
+_ORIGIN_CHINA = "CN"
+_TECHNOLOGY_TYPE = "E"
+
+# How a line met a rule: the engine treats a match on reference-only customs codes more cautiously.
+BY_CODE = "code"
+BY_HS = "hs"
+# A customs code printed for items of several rules that neither the line's control code nor its
+# description resolves: every such match holds for review.
+BY_SHARED_HS = "shared-hs"
+BY_TECH = "tech"
+BY_CONTENT = "content"
+BY_DESCRIPTION = "description"
+
+Found = dict[CompiledRule, tuple[str, str, int]]
+
+
+@lru_cache(maxsize=4096)
+def control_code_chain(code: str) -> tuple[str, ...]:
+    """`1C902.a.1` -> (`1C902.a.1`, `1C902.a`, `1C902`): every paragraph that covers the code."""
+    parts = code.split(".")
+    return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+
+
+def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
+    """The rules whose item selectors cover the line, in pack order; memoised per classification."""
+    key: LineKey = (
+        line.control_codes,
+        line.hs_code,
+        line.tech_entry,
+        line.origin_country,
+        line.cn_rare_earth_share,
+        line.description,
+        line.product_description,
+        line.made_with_cn_re_technology,
+    )
+    cached = pack.cached_matches(key)
+    if cached is not None:
+        return cached
+    text = line.description
+    if line.product_description:
+        text = f"{text} | {line.product_description}"
+    words = pack.descriptions.found(text) if pack.descriptions else frozenset()
+    technology = _is_technology(pack, line, text)
+    found: Found = {}
+    umbrella = _code_matches(pack, line, words, found)
+    if line.hs_code:
+        _hs_matches(pack, line, words, found)
+    if line.tech_entry:
+        _tech_matches(pack, line.tech_entry, found)
+    _content_matches(pack, line, found)
+    _description_matches(pack, words, technology=technology, found=found)
+    if technology:
+        for rule in pack.technology_rules:
+            found.setdefault(rule, (BY_DESCRIPTION, "technology line", 0))
+    longest = {r.index: length for r, (how, _, length) in found.items() if how == BY_HS and _names(r)}
+    matches = tuple(
+        ItemMatch(
+            rule,
+            how,
+            matched,
+            rule.lists_dual_use and how in (BY_CODE, BY_HS) and not (how == BY_HS and rule.hs_reference_only),
+            _more_precise(rule, how, length, longest),
+        )
+        for rule, (how, matched, length) in sorted(found.items(), key=_match_order)
+    )
+    result = LineMatches(
+        matches,
+        umbrella=umbrella,
+        rule_indexes=frozenset(rule.index for rule in found),
+        technology=technology,
+    )
+    pack.remember_matches(key, result)
+    return result
+
+
+def _names(rule: CompiledRule) -> bool:
+    return rule.lists_dual_use and not rule.hs_reference_only
+
+
+def _more_precise(rule: CompiledRule, how: str, length: int, longest: dict[int, int]) -> frozenset[int]:
+    if how != BY_HS or not rule.hs_reference_only:
+        return frozenset()
+    return frozenset(index for index, other in longest.items() if other > length and index != rule.index)
+
+
+def _match_order(item: tuple[CompiledRule, tuple[str, str, int]]) -> int:
+    return item[0].index
+
+
+def _is_technology(pack: CompiledPack, line: LineFacts, text: str) -> bool:
+    """A technology line: a catalogue entry, an E-type control code or technology words."""
+    if line.tech_entry or any(code[1:2] == _TECHNOLOGY_TYPE for code in line.control_codes):
+        return True
+    return bool(pack.technology_markers) and bool(pack.technology_markers.found(text))
+
+
+def _code_matches(pack: CompiledPack, line: LineFacts, words: frozenset[str], found: Found) -> bool:
+    """Match control codes; True when some code of the line no measure of the pack owns (the
+    umbrella list rule then covers the line)."""
+    umbrella = False
+    for code in line.control_codes:
+        owned = False
+        for paragraph in control_code_chain(code):
+            for rule in pack.by_control_code.get(paragraph, ()):
+                found.setdefault(rule, (BY_CODE, f"control code {code}", 0))
+                owned = owned or rule.lists_dual_use
+            for rule in pack.by_shared_code.get(paragraph, ()):
+                if rule.item_terms & words:
+                    what = f"control code {code} with {', '.join(sorted(rule.item_terms & words))}"
+                    found.setdefault(rule, (BY_CODE, what, 0))
+        umbrella = umbrella or not owned
+    return umbrella
+
+
+def _hs_matches(pack: CompiledPack, line: LineFacts, words: frozenset[str], found: Found) -> None:
+    hs = line.hs_code or ""
+    for length in pack.hs_prefix_lengths:
+        if length > len(hs):
+            continue
+        prefix = hs[:length]
+        shared = pack.hs_shared.get(prefix)
+        resolved = _resolve_shared(pack, line, words, shared) if shared else None
+        for rule in pack.by_hs_prefix.get(prefix, ()):
+            if shared is None:
+                found.setdefault(rule, (BY_HS, f"customs code {hs}", length))
+                continue
+            origins = pack.hs_origins.get((prefix, rule.index), frozenset())
+            if resolved is None:
+                names = ", ".join(pack.rules[i].id for i in sorted(shared))
+                found.setdefault(rule, (BY_SHARED_HS, f"customs code {hs} (printed for: {names})", length))
+            elif origins & resolved:
+                found.setdefault(rule, (BY_HS, f"customs code {hs}, item resolved", length))
+
+
+def _resolve_shared(
+    pack: CompiledPack, line: LineFacts, words: frozenset[str], shared: frozenset[int]
+) -> frozenset[int] | None:
+    """Which of the rules printing a shared customs code the line's item belongs to: by control
+    code first, else by the words of its description; None when neither tells."""
+    by_code = frozenset(
+        index
+        for index in shared
+        if any(
+            paragraph in pack.rules[index].own_control_codes
+            for code in line.control_codes
+            for paragraph in control_code_chain(code)
+        )
+    )
+    if line.control_codes:
+        return by_code or None
+    by_words = frozenset(index for index in shared if pack.rules[index].item_terms & words)
+    return by_words or None
+
+
+def _tech_matches(pack: CompiledPack, entry: str, found: Found) -> None:
+    for rule in pack.by_tech_entry.get(entry, ()):
+        found.setdefault(rule, (BY_TECH, f"technology entry {entry}", 0))
+    for rule in pack.by_tech_kind.get(entry[-1], ()):
+        if entry not in rule.exclude_tech_entries:
+            found.setdefault(rule, (BY_TECH, f"technology entry {entry}", 0))
+
+
+def _content_matches(pack: CompiledPack, line: LineFacts, found: Found) -> None:
+    abroad = bool(line.origin_country) and line.origin_country != _ORIGIN_CHINA
+    if not abroad:
+        return
+    share = line.cn_rare_earth_share
+    if share is not None:
+        for rule in pack.foreign_made:
+            if rule.foreign_made_min_share is not None and share >= rule.foreign_made_min_share:
+                text = f"made in {line.origin_country}, Chinese rare-earth value share {share:.4g}"
+                found.setdefault(rule, (BY_CONTENT, text, 0))
+    if line.made_with_cn_re_technology:
+        for rule in pack.foreign_direct:
+            text = f"made in {line.origin_country} with Chinese rare-earth technology"
+            found.setdefault(rule, (BY_CONTENT, text, 0))
+
+
+def _description_matches(
+    pack: CompiledPack, words: frozenset[str], *, technology: bool, found: Found
+) -> None:
+    if not words:
+        return
+    for rule in pack.description_rules:
+        if rule.technology_only and not technology:
+            continue
+        hits = [group & words for group in rule.description_groups]
+        if all(hits):
+            named = ", ".join(sorted(w for group in hits for w in group))
+            found.setdefault(rule, (BY_DESCRIPTION, f"description names {named}", 0))

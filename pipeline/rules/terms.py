@@ -1,0 +1,55 @@
+"""Word lists of a rule pack found in line descriptions and end-use texts (English, Chinese, Japanese).
+
+Text and words are folded alike (width, case, traditional and Japanese kanji to simplified) and
+matched as substrings, so "trimethylindium" names indium and 稀土 matches 稀土. Results are
+remembered per text: order streams repeat a finite catalogue of descriptions.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pipeline.enrichment.parties.normalise import han_folding_table
+
+_REMEMBERED_TEXTS = 16384
+
+
+@lru_cache(maxsize=1)
+def _han_table() -> dict[int, str]:
+    return han_folding_table()
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, Han characters in simplified form, runs of spaces and hyphens as one space."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_han_table())
+    return " ".join(folded.replace("-", " ").replace("_", " ").split())
+
+
+class TermIndex:
+    """Which of a fixed set of words occur in a text."""
+
+    __slots__ = ("_found", "_terms")
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._terms = tuple(sorted({fold(t) for t in terms if fold(t)}))
+        self._found: dict[str, frozenset[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def found(self, text: str) -> frozenset[str]:
+        """The folded words of the index that occur in `text`."""
+        hit = self._found.get(text)
+        if hit is None:
+            folded = fold(text)
+            hit = frozenset(t for t in self._terms if t in folded)
+            if len(self._found) >= _REMEMBERED_TEXTS:
+                self._found.clear()
+            self._found[text] = hit
+        return hit
+
+
+def folded_set(terms: Iterable[str]) -> frozenset[str]:
+    return frozenset(f for f in (fold(t) for t in terms) if f)
