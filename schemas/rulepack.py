@@ -307,6 +307,8 @@ class RulePack(_Data):
     # Libraries the rules point at through YAML anchors, validated like everything else.
     citations: dict[str, Citation] = Field(default_factory=dict)
     suspensions: dict[str, Suspension] = Field(default_factory=dict)
-    # Words that make a line a technology (know-how, drawings, process data), for technology rules.
+    # Words that make a line a technology (know-how, drawings, process data), for technology rules,
+    # unless its customs code is a good's other than these carriers of technical data.
     technology_markers: list[str] = Field(default_factory=list)
+    technology_carrier_hs_codes: list[HsPrefix] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

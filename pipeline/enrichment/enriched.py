@@ -76,6 +76,7 @@ class PartyHit:
     source_url: str | None = None
     # Below high when the status is uncertain (a suspension's end no later evidence confirms).
     status_confidence: str | None = None
+    status_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

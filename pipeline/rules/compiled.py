@@ -114,6 +114,7 @@ class ConditionResult:
     party_role: str | None
     # Lower than high when a party hit's listing status is uncertain (unconfirmed end of suspension).
     confidence: str | None = None
+    note: str | None = None
 
 
 # A live rule: its state on the date and the evidence its conditions hold.
@@ -189,6 +190,7 @@ class CompiledPack:
     technology_rules: tuple[CompiledRule, ...]
     descriptions: TermIndex
     technology_markers: TermIndex
+    technology_carriers: tuple[str, ...]
     end_use_words: TermIndex
     # Rules for any (dual-use) item, split so orders without party-list hits skip the party rules.
     context_rules: tuple[CompiledRule, ...]
@@ -372,6 +374,7 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
             + [t for r in compiled for t in r.item_terms]
         ),
         technology_markers=TermIndex(pack.technology_markers) if technology else TermIndex(()),
+        technology_carriers=tuple(pack.technology_carrier_hs_codes),
         end_use_words=TermIndex(t for r in compiled for t in r.end_use_terms),
         context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and not r.party_programs),
         party_context_rules=tuple(r for r in compiled if (r.any_item or r.any_dual_use) and r.party_programs),

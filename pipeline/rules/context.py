@@ -101,6 +101,7 @@ class OrderContext:
             evidence.append(("end_use_text", ",".join(words)))
         party_role = None
         confidence = None
+        note = None
         if rule.party_programs:
             hits = [
                 h
@@ -116,7 +117,9 @@ class OrderContext:
             evidence.extend((f"party:{h.role}", _describe_hit(h)) for h in hits)
             uncertain = [h.status_confidence for h in hits if h.status_confidence]
             confidence = min(uncertain, key=lambda c: _RANK.get(c, 0)) if uncertain else None
-        return ConditionResult(tuple(evidence), party_role, confidence)
+            notes = sorted({h.status_note for h in hits if h.status_note})
+            note = "; ".join(notes) or None
+        return ConditionResult(tuple(evidence), party_role, confidence, note)
 
 
 def _ownership_matches(ownership: str, hit: PartyHit) -> bool:

@@ -107,6 +107,7 @@ def _finding(
             confidence,
             rule.index,
         )
+    party_note = f"; {cond.note}" if cond.note else ""
     return Finding(
         rule.id,
         rule.title,
@@ -114,7 +115,7 @@ def _finding(
         rule.citation,
         line.line_id,
         cond.party_role,
-        f"{rule.summary}; line {line.line_id}: {matched}, as of {as_of}",
+        f"{rule.summary}; line {line.line_id}: {matched}, as of {as_of}{party_note}",
         tuple(evidence),
         confidence,
         rule.index,

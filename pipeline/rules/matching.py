@@ -101,9 +101,12 @@ def _match_order(item: tuple[CompiledRule, tuple[str, str, int]]) -> int:
 
 
 def _is_technology(pack: CompiledPack, line: LineFacts, text: str) -> bool:
-    """A technology line: a catalogue entry, an E-type control code or technology words."""
+    """A technology line: a catalogue entry, an E-type control code, or technology words on a line
+    whose customs code (if any) is a carrier of technical data rather than a good."""
     if line.tech_entry or any(code[1:2] == _TECHNOLOGY_TYPE for code in line.control_codes):
         return True
+    if line.hs_code and not line.hs_code.startswith(pack.technology_carriers):
+        return False
     return bool(pack.technology_markers) and bool(pack.technology_markers.found(text))
 
 

@@ -111,6 +111,8 @@ class PartyScreener:
                 explanation = f"owner {via_owner} owns >= 50 %; {explanation}"
             if status.change_id:
                 explanation += f"; {status.status} by {status.change_id}"
+            if status.note:
+                explanation += f"; {status.note}"
             found.append(
                 PartyHit(
                     role=party.role,
@@ -127,6 +129,8 @@ class PartyScreener:
                     via_owner=via_owner,
                     listing_date=entry.listed_from,
                     source_url=entry.source_url,
+                    status_confidence=status.confidence,
+                    status_note=status.note,
                 )
             )
         return found

@@ -1,10 +1,15 @@
-"""Status of a listing as of a date: listed, suspended, stopped, cancelled (data: status-changes.yaml)."""
+"""Status of a listing as of a date: listed, suspended, stopped, cancelled (data: status-changes.yaml).
+
+A suspension's `to` is its last suspended day (inclusive), as for item suspensions in rule packs.
+After it the listing's effect applies again; without `resumption` evidence the status carries
+medium confidence and says the end of the suspension is unconfirmed.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +23,7 @@ LISTED = "listed"
 SUSPENDED = "suspended"
 STOPPED = "stopped"
 CANCELLED = "cancelled"
+UNCONFIRMED = "medium"
 
 
 class ChangeCitation(BaseModel):
@@ -38,17 +44,21 @@ class StatusChange(BaseModel):
     names: tuple[str, ...] = ()
     action: Literal["suspended", "stopped", "cancelled"]
     from_: date = Field(alias="from")
+    # Last day of a suspension (inclusive).
     to: date | None = None
+    confidence: Literal["high", "medium", "low"]
     note: str = ""
     citation: ChangeCitation
+    # Later evidence that the listing's effect resumed after `to`.
+    resumption: ChangeCitation | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> StatusChange:
         if self.action == SUSPENDED and self.to is None:
             msg = f"{self.id}: a suspension needs an end date"
             raise ValueError(msg)
-        if self.to is not None and self.to <= self.from_:
-            msg = f"{self.id}: 'to' must be after 'from'"
+        if self.to is not None and self.to < self.from_:
+            msg = f"{self.id}: 'to' (last day) must not be before 'from'"
             raise ValueError(msg)
         return self
 
@@ -60,7 +70,11 @@ class StatusChange(BaseModel):
         return not self.names or entry.name in self.names
 
     def applies_on(self, day: date) -> bool:
-        return self.from_ <= day and (self.to is None or day < self.to)
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+    def lapsed_unconfirmed(self, day: date) -> bool:
+        """A suspension whose last day is before `day`, with no evidence that the effect resumed."""
+        return self.action == SUSPENDED and self.to is not None and self.to < day and self.resumption is None
 
 
 class StatusChangeFile(BaseModel):
@@ -74,6 +88,9 @@ class StatusChangeFile(BaseModel):
 class ListingStatus:
     status: str
     change_id: str | None = None
+    # Below high when the status rests on an inference (a suspension's unconfirmed end).
+    confidence: str | None = None
+    note: str | None = None
 
 
 class StatusCalendar:
@@ -114,7 +131,10 @@ class StatusCalendar:
             return ListingStatus(CANCELLED)
         final: StatusChange | None = None
         current: StatusChange | None = None
+        lapsed: StatusChange | None = None
         for change in self._by_entry.get(entry.entry_id, ()):
+            if change.lapsed_unconfirmed(day) and (lapsed is None or change.from_ > lapsed.from_):
+                lapsed = change
             if not change.applies_on(day):
                 continue
             if change.action in (STOPPED, CANCELLED):
@@ -122,6 +142,12 @@ class StatusCalendar:
             elif current is None or change.from_ > current.from_:
                 current = change
         chosen = final or current
-        if chosen is None:
-            return ListingStatus(LISTED)
-        return ListingStatus(chosen.action, chosen.id)
+        if chosen is not None:
+            return ListingStatus(chosen.action, chosen.id, chosen.confidence)
+        if lapsed is not None and lapsed.to is not None:
+            note = (
+                f"end of suspension unconfirmed: {lapsed.id} suspended the listing until {lapsed.to}, "
+                f"no later evidence (listed again from {lapsed.to + timedelta(days=1)})"
+            )
+            return ListingStatus(LISTED, None, UNCONFIRMED, note)
+        return ListingStatus(LISTED)
