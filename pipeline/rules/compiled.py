@@ -13,6 +13,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
+from pipeline.rules.findings import FindingTemplate
 from pipeline.rules.terms import TermIndex, folded_set
 from schemas.decision import Citation, Outcome
 from schemas.rulepack import Rule, RulePack
@@ -73,6 +74,8 @@ class CompiledRule:
     item_terms: frozenset[str]
     end_use_terms: frozenset[str]
     own_control_codes: frozenset[str]
+    # No exemption, reference-only customs codes or licence types: the finding is the rule's own.
+    plain: bool
     residual: bool
     hs_reference_only: bool
     foreign_made_min_share: float | None
@@ -120,6 +123,10 @@ class ConditionResult:
 # A live rule: its state on the date and the evidence its conditions hold.
 Live = tuple[RuleStatus, ConditionResult]
 LiveRules = tuple[tuple["CompiledRule", Live], ...]
+# The live any-item rules of an order, and the live rules for its controlled lines.
+LiveContext = tuple[LiveRules, LiveRules]
+# A line's findings before line id and date, and whether the line is controlled.
+LinePlan = tuple[tuple[FindingTemplate, ...], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +208,10 @@ class CompiledPack:
     # Rule states by date, filled on demand: orders in a stream share few dates.
     _states: dict[date, RuleStates] = field(default_factory=dict, repr=False, compare=False)
     _epochs: dict[tuple[RuleStatus, ...], int] = field(default_factory=dict, repr=False, compare=False)
-    _live_context: dict[ContextKey, LiveRules] = field(default_factory=dict, repr=False, compare=False)
+    _live_context: dict[ContextKey, LiveContext] = field(default_factory=dict, repr=False, compare=False)
+    # Line plans by context, then by line classification (see `engine.evaluate`).
+    _plans: dict[ContextKey, dict[LineKey, LinePlan]] = field(default_factory=dict, repr=False, compare=False)
+    _plan_count: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)
     # Item matches by line classification, filled on demand: orders repeat a finite catalogue.
     _matches: dict[LineKey, LineMatches] = field(default_factory=dict, repr=False, compare=False)
 
@@ -224,10 +234,25 @@ class CompiledPack:
             found = self._states[as_of] = RuleStates(epoch, states)
         return found
 
-    def cached_live_context(self, key: ContextKey) -> LiveRules | None:
+    def plans_for(self, key: ContextKey) -> dict[LineKey, LinePlan]:
+        """The remembered line plans of one context (read with `get`, add with `remember_plan`)."""
+        plans = self._plans.get(key)
+        if plans is None:
+            plans = self._plans[key] = {}
+        return plans
+
+    def remember_plan(self, plans: dict[LineKey, LinePlan], key: LineKey, plan: LinePlan) -> None:
+        """Remember a line plan; past a bound on all plans every context starts afresh (memory)."""
+        if self._plan_count[0] >= _MATCH_CACHE_LINES:
+            self._plans.clear()
+            self._plan_count[0] = 0
+        plans[key] = plan
+        self._plan_count[0] += 1
+
+    def cached_live_context(self, key: ContextKey) -> LiveContext | None:
         return self._live_context.get(key)
 
-    def remember_live_context(self, key: ContextKey, live: LiveRules) -> None:
+    def remember_live_context(self, key: ContextKey, live: LiveContext) -> None:
         if len(self._live_context) >= _MATCH_CACHE_LINES:
             self._live_context.clear()
         self._live_context[key] = live
@@ -287,6 +312,7 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
         item_terms=folded_set(scope.item_terms),
         end_use_terms=folded_set(scope.end_use_terms),
         own_control_codes=frozenset(scope.control_codes),
+        plain=not (rule.exemptions or rule.licence_types_allowed or scope.hs_codes_reference_only),
         residual=scope.residual,
         hs_reference_only=scope.hs_codes_reference_only,
         foreign_made_min_share=scope.foreign_made_min_cn_re_share,

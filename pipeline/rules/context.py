@@ -23,6 +23,8 @@ def expand_classes(classes: frozenset[str]) -> frozenset[str]:
     return frozenset(expanded)
 
 
+_NO_WORDS: frozenset[str] = frozenset()
+
 # What a rule without order conditions returns: shared, since it carries no evidence.
 UNCONDITIONAL = ConditionResult((), None)
 
@@ -48,9 +50,9 @@ class OrderContext:
         self.end_user_categories = end_user.categories if end_user else frozenset()
         self.end_use_classes = expand_classes(order.end_use.classes)
         self.end_use_declared = order.end_use.declared
-        text = order.order.end_use.description if order.order.end_use else None
+        text = order.order.end_use.description
         self.end_use_words: frozenset[str] = (
-            end_use_words.found(text) if end_use_words and text else frozenset()
+            end_use_words.found(text) if end_use_words is not None and text else _NO_WORDS
         )
         self.hits: tuple[PartyHit, ...] = (
             tuple(

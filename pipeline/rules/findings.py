@@ -30,3 +30,36 @@ class Finding:
     @property
     def fail_closed(self) -> bool:
         return self.rule_id in FAIL_CLOSED_RULES
+
+
+@dataclass(frozen=True, slots=True)
+class FindingTemplate:
+    """A finding without its line id and date: what a rule concludes for one line classification
+    under one date regime and order context, built once and remembered (see `engine`)."""
+
+    rule_id: str
+    title: str
+    outcome: Outcome
+    citation: Citation | None
+    party_role: str | None
+    # explanation = before_line + line id + before_date + as-of date + after_date
+    before_line: str
+    before_date: str
+    after_date: str
+    evidence: tuple[tuple[str, str], ...]
+    confidence: str | None
+    rule_index: int
+
+    def build(self, line_id: str, as_of: str) -> Finding:
+        return Finding(
+            self.rule_id,
+            self.title,
+            self.outcome,
+            self.citation,
+            line_id,
+            self.party_role,
+            f"{self.before_line}{line_id}{self.before_date}{as_of}{self.after_date}",
+            self.evidence,
+            self.confidence,
+            self.rule_index,
+        )

@@ -34,9 +34,9 @@ def control_code_chain(code: str) -> tuple[str, ...]:
     return tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
 
 
-def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
-    """The rules whose item selectors cover the line, in pack order; memoised per classification."""
-    key: LineKey = (
+def matching_key(line: LineFacts) -> LineKey:
+    """What item matching reads of a line: lines with the same key meet the same rules."""
+    return (
         line.control_codes,
         line.hs_code,
         line.tech_entry,
@@ -46,6 +46,11 @@ def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
         line.product_description,
         line.made_with_cn_re_technology,
     )
+
+
+def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
+    """The rules whose item selectors cover the line, in pack order; memoised per classification."""
+    key = matching_key(line)
     cached = pack.cached_matches(key)
     if cached is not None:
         return cached
