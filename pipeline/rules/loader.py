@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipeline.rules.compiled import CompiledPack, compile_pack
+from pipeline.rules.compile import compile_pack
+from pipeline.rules.compiled import CompiledPack
 from pipeline.rules.errors import PackProblem, RulePackError
 from schemas.rulepack import RulePack
 
