@@ -1,0 +1,193 @@
+"""End-use free text -> the lexicon terms it mentions, with negated mentions set aside.
+
+Text and terms are normalised alike (`normalise`): NFKC width, case, traditional Chinese and Japanese
+kanji folded to simplified (OpenCC's tables), English words reduced to their Snowball stems
+(PyStemmer), punctuation and hyphens read as spaces, clause punctuation as a break `|`. One
+Aho-Corasick automaton (pyahocorasick) then finds every term, negation cue and clause break in a
+single pass, however many terms the lexicon holds. The reasons for these two libraries are in
+pipeline/data/end_use/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+import ahocorasick
+import Stemmer
+
+from pipeline.enrichment.parties.normalise import han_folding_table
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff\u3005\u3006"
+# Latin words, numbers (a decimal point kept), runs of Chinese or Japanese, clause punctuation.
+# NFKC has already turned full-width commas, semicolons, colons and marks into ASCII; 。 stays.
+_TOKENS = re.compile(rf"[a-z\u00c0-\u024f]+|[0-9]+(?:\.[0-9]+)?|[{_CJK}]+|[,;:!?\u3002.]")
+_BREAK = "|"
+_BREAK_PUNCTUATION = frozenset(",;:!?\u3002.")
+_EDGE = re.compile(r"[0-9a-z\u00c0-\u024f]")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Width, case and Chinese/Japanese character forms, as party names are folded."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(han_folding_table())
+
+
+def normalise(text: str) -> str:
+    """` token token | token `: stems for English words, CJK runs as they are, `|` for clause punctuation."""
+    stem = _stemmer().stemWord
+    tokens = []
+    for token in _TOKENS.findall(fold(text)):
+        if token in _BREAK_PUNCTUATION:
+            tokens.append(_BREAK)
+        elif token[0].isascii() and token[0].isalpha():
+            tokens.append(stem(token))
+        else:
+            tokens.append(token)
+    return f" {' '.join(tokens)} "
+
+
+def pattern_of(term: str) -> str:
+    """The normalised term as searched for: spaces at Latin edges so a word only matches whole."""
+    core = normalise(term).strip()
+    if not core:
+        return ""
+    lead = " " if _EDGE.match(core[0]) else ""
+    trail = " " if _EDGE.match(core[-1]) else ""
+    return f"{lead}{core}{trail}"
+
+
+class Kind(Enum):
+    TERM = "term"
+    # A word the term's group needs beside it (`with_any`): "fermenter" counts only with "pathogen".
+    CONTEXT = "context"
+    NEGATE_AFTER = "negate_after"
+    NEGATE_BEFORE = "negate_before"
+    BREAK = "break"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one normalised pattern means: a term of a group, a negation cue or a clause break."""
+
+    kind: Kind
+    # The group id for TERM and CONTEXT, the cue's reach in characters for negation cues.
+    group: str = ""
+    reach: int = 0
+    term: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    stop: int
+    entry: Entry
+
+
+class TextMatcher:
+    """Finds the un-negated mentions of lexicon terms in a text (built once, used per order)."""
+
+    def __init__(self, entries: Iterable[tuple[str, Entry]], coordination: Iterable[str]) -> None:
+        by_pattern: dict[str, list[Entry]] = {}
+        for pattern, entry in entries:
+            if pattern:
+                by_pattern.setdefault(pattern, []).append(entry)
+        self._automaton = ahocorasick.Automaton()
+        for pattern, found in by_pattern.items():
+            self._automaton.add_word(pattern, (len(pattern), tuple(found)))
+        self._automaton.make_automaton()
+        words = sorted({normalise(w).strip() for w in coordination} - {""}, key=len, reverse=True)
+        self._filler = re.compile(rf"(?:\s|{'|'.join(re.escape(w) for w in words)})*")
+
+    def mentions(self, text: str) -> list[Mention]:
+        """TERM and CONTEXT mentions in normalised `text` that no negation cue covers."""
+        mentions: list[Mention] = []
+        cues: list[Mention] = []
+        breaks: list[int] = [i for i, char in enumerate(text) if char == _BREAK]
+        for end, (length, found) in self._automaton.iter(text):
+            start = end + 1 - length
+            for entry in found:
+                if entry.kind is Kind.BREAK:
+                    breaks.append(start)
+                elif entry.kind in (Kind.TERM, Kind.CONTEXT):
+                    mentions.append(Mention(start, end + 1, entry))
+                else:
+                    cues.append(Mention(start, end + 1, entry))
+        if not cues or not mentions:
+            return mentions
+        breaks.sort()
+        mentions.sort(key=lambda m: (m.start, m.stop))
+        negated: set[int] = set()
+        for cue in cues:
+            if cue.entry.kind is Kind.NEGATE_BEFORE:
+                negated |= self._negated_after_cue(text, cue, mentions, breaks)
+            else:
+                negated |= self._negated_before_cue(text, cue, mentions, breaks)
+        return [m for i, m in enumerate(mentions) if i not in negated]
+
+    def _joined(self, text: str, start: int, stop: int, breaks: list[int]) -> bool:
+        """No clause break between `start` and `stop`, and nothing but coordination words."""
+        if stop <= start:
+            return True
+        index = bisect_left(breaks, start)
+        if index < len(breaks) and breaks[index] < stop:
+            return False
+        return self._filler.fullmatch(text, start, stop) is not None
+
+    def _negated_after_cue(
+        self, text: str, cue: Mention, mentions: list[Mention], breaks: list[int]
+    ) -> set[int]:
+        # A Latin cue and the mention after it share one space; CJK ones share nothing ("非军事").
+        shared = 1 if text[cue.stop - 1] == " " else 0
+        following = [i for i, m in enumerate(mentions) if m.start >= cue.stop - shared]
+        if not following:
+            return set()
+        first = mentions[following[0]]
+        gap = text[cue.stop : first.start].strip() if first.start > cue.stop else ""
+        index = bisect_left(breaks, cue.stop)
+        if len(gap) > cue.entry.reach or (index < len(breaks) and breaks[index] < first.start):
+            return set()
+        negated: set[int] = set()
+        covered = first.stop
+        for i in following:
+            mention = mentions[i]
+            # Overlapping mentions are one phrase ("nuclear weapon" and "weapon"); later ones must be
+            # joined by coordination only ("not for military or nuclear use").
+            if mention.start < covered or self._joined(text, covered, mention.start, breaks):
+                negated.add(i)
+                covered = max(covered, mention.stop)
+            else:
+                break
+        return negated
+
+    def _negated_before_cue(
+        self, text: str, cue: Mention, mentions: list[Mention], breaks: list[int]
+    ) -> set[int]:
+        shared = 1 if text[cue.start] == " " else 0
+        preceding = [i for i, m in enumerate(mentions) if m.stop <= cue.start + shared]
+        if not preceding:
+            return set()
+        last = max(preceding, key=lambda i: mentions[i].stop)
+        gap = text[mentions[last].stop : cue.start].strip()
+        index = bisect_left(breaks, mentions[last].stop)
+        if len(gap) > cue.entry.reach or (index < len(breaks) and breaks[index] < cue.start):
+            return set()
+        negated: set[int] = set()
+        covered = mentions[last].start
+        for i in sorted(preceding, key=lambda i: mentions[i].stop, reverse=True):
+            mention = mentions[i]
+            if mention.stop > covered or self._joined(text, mention.stop, covered, breaks):
+                negated.add(i)
+                covered = min(covered, mention.start)
+            else:
+                break
+        return negated
