@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.enrichment.end_use_text import Kind, TextMatcher, fold, normalise
+from pipeline.enrichment.end_use_text import Kind, TextMatcher, fold, normalise_folded
 from pipeline.enrichment.end_use_vocabulary import DEFAULT_VOCABULARY, LoadedVocabulary, load_vocabulary
 from pipeline.enrichment.enriched import EndUseFacts, PartyFacts
 from schemas.order import EndUse
@@ -97,7 +97,8 @@ class EndUseClassifier:
 
     def _from_text(self, description: str) -> tuple[tuple[str, str], ...]:
         found: dict[str, str] = {}
-        mentions = self._matcher.mentions(normalise(description))
+        folded = fold(description)
+        mentions = self._matcher.mentions(normalise_folded(folded))
         context = {m.entry.group for m in mentions if m.entry.kind is Kind.CONTEXT}
         for mention in mentions:
             entry = mention.entry
@@ -107,7 +108,7 @@ class EndUseClassifier:
             if group.with_any and group.id not in context:
                 continue
             found.setdefault(group.end_use_class, f"text {entry.term!r} ({group.id})")
-        folded = _THOUSANDS.sub("", fold(description))
+        folded = _THOUSANDS.sub("", folded)
         for match in self._node_re.finditer(folded):
             if float(match.group(1)) <= self._node_max:
                 found.setdefault(SEMICONDUCTOR_CLASS, f"process node {match.group(0).strip()}")

@@ -28,6 +28,7 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff\u3005\
 # NFKC has already turned full-width commas, semicolons, colons and marks into ASCII; 。 stays.
 _TOKENS = re.compile(rf"[a-z\u00c0-\u024f]+|[0-9]+(?:\.[0-9]+)?|[{_CJK}]+|[,;:!?\u3002.]")
 _BREAK = "|"
+_BREAK_AT = re.compile(r"\|")
 _BREAK_PUNCTUATION = frozenset(",;:!?\u3002.")
 _EDGE = re.compile(r"[0-9a-z\u00c0-\u024f]")
 
@@ -39,14 +40,21 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def fold(text: str) -> str:
     """Width, case and Chinese/Japanese character forms, as party names are folded."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(han_folding_table())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # The character table only maps Han characters: ASCII text skips the lookups.
+    return folded if folded.isascii() else folded.translate(han_folding_table())
 
 
 def normalise(text: str) -> str:
     """` token token | token `: stems for English words, CJK runs as they are, `|` for clause punctuation."""
+    return normalise_folded(fold(text))
+
+
+def normalise_folded(folded: str) -> str:
+    """`normalise` for text `fold` has already folded."""
     stem = _stemmer().stemWord
     tokens = []
-    for token in _TOKENS.findall(fold(text)):
+    for token in _TOKENS.findall(folded):
         if token in _BREAK_PUNCTUATION:
             tokens.append(_BREAK)
         elif token[0].isascii() and token[0].isalpha():
@@ -112,7 +120,7 @@ class TextMatcher:
         """TERM and CONTEXT mentions in normalised `text` that no negation cue covers."""
         mentions: list[Mention] = []
         cues: list[Mention] = []
-        breaks: list[int] = [i for i, char in enumerate(text) if char == _BREAK]
+        breaks: list[int] = []
         for end, (length, found) in self._automaton.iter(text):
             start = end + 1 - length
             for entry in found:
@@ -124,6 +132,7 @@ class TextMatcher:
                     cues.append(Mention(start, end + 1, entry))
         if not cues or not mentions:
             return mentions
+        breaks.extend(m.start() for m in _BREAK_AT.finditer(text))
         breaks.sort()
         mentions.sort(key=lambda m: (m.start, m.stop))
         negated: set[int] = set()

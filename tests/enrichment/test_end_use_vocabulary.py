@@ -68,7 +68,7 @@ def test_a_duplicate_group_id_is_refused(data_copy: Path) -> None:
 
 def test_a_term_that_can_never_match_is_refused(data_copy: Path) -> None:
     lexicon = data_copy.parent / "lexicon" / "nsg.yaml"
-    line = _edit(lexicon, "      en: [plutonium, ", '      en: ["plutonium, enriched", ')
+    line = _edit(lexicon, "      en: [uranium, plutonium, ", '      en: ["plutonium, enriched", ')
 
     with pytest.raises(EndUseDataError) as refused:
         load_vocabulary(data_copy)
@@ -102,8 +102,8 @@ def test_broken_yaml_and_a_missing_lexicon_file_are_refused(data_copy: Path) -> 
 def test_a_new_term_in_the_data_is_matched_without_code_changes(data_copy: Path) -> None:
     _edit(
         data_copy.parent / "lexicon" / "nsg.yaml",
-        "      en: [plutonium, ",
-        "      en: [plutonium, zebra cascade, ",
+        "      en: [uranium, plutonium, ",
+        "      en: [uranium, plutonium, zebra cascade, ",
     )
     classifier = EndUseClassifier.load(data_copy)
 
