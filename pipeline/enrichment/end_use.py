@@ -46,7 +46,10 @@ class EndUseClassifier:
         self.version = vocabulary.version
         self._codes = {_code_key(code): name for name, codes in vocabulary.codes.items() for code in codes}
         self._groups = loaded.groups
-        self._matcher = TextMatcher(loaded.entries, vocabulary.negation.coordination)
+        negation = vocabulary.negation
+        self._matcher = TextMatcher(
+            loaded.entries, negation.coordination, negation.disjunctions, negation.purpose_words
+        )
         semi = vocabulary.semiconductor
         self._node_max = semi.node_max_nm
         self._layers_min = semi.memory_min_layers

@@ -28,8 +28,10 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u31f0-\u31ff\u3005\
 # NFKC has already turned full-width commas, semicolons, colons and marks into ASCII; 。 stays.
 _TOKENS = re.compile(rf"[a-z\u00c0-\u024f]+|[0-9]+(?:\.[0-9]+)?|[{_CJK}]+|[,;:!?\u3002.]")
 _BREAK = "|"
-_BREAK_AT = re.compile(r"\|")
-_BREAK_PUNCTUATION = frozenset(",;:!?\u3002.")
+# A comma ends a clause too, but may also list items: kept apart from the other punctuation.
+_COMMA = ","
+_BREAK_AT = re.compile(r"[|,]")
+_BREAK_PUNCTUATION = frozenset(";:!?\u3002.")
 _EDGE = re.compile(r"[0-9a-z\u00c0-\u024f]")
 
 
@@ -57,6 +59,8 @@ def normalise_folded(folded: str) -> str:
     for token in _TOKENS.findall(folded):
         if token in _BREAK_PUNCTUATION:
             tokens.append(_BREAK)
+        elif token == _COMMA:
+            tokens.append(_COMMA)
         elif token[0].isascii() and token[0].isalpha():
             tokens.append(stem(token))
         else:
@@ -72,6 +76,12 @@ def pattern_of(term: str) -> str:
     lead = " " if _EDGE.match(core[0]) else ""
     trail = " " if _EDGE.match(core[-1]) else ""
     return f"{lead}{core}{trail}"
+
+
+def _alternation(words: Iterable[str], *, whole_words: bool = False) -> str:
+    """Normalised words as one regex alternation, longest first; Latin ones bounded by spaces."""
+    patterns = {pattern_of(w) if whole_words else normalise(w).strip() for w in words} - {""}
+    return "|".join(re.escape(p) for p in sorted(patterns, key=len, reverse=True))
 
 
 class Kind(Enum):
@@ -94,6 +104,12 @@ class Entry:
     term: str = ""
 
 
+class _Join(Enum):
+    PLAIN = "plain"
+    OR = "or"
+    COMMA = "comma"
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     start: int
@@ -104,7 +120,13 @@ class Mention:
 class TextMatcher:
     """Finds the un-negated mentions of lexicon terms in a text (built once, used per order)."""
 
-    def __init__(self, entries: Iterable[tuple[str, Entry]], coordination: Iterable[str]) -> None:
+    def __init__(
+        self,
+        entries: Iterable[tuple[str, Entry]],
+        coordination: Iterable[str],
+        disjunctions: Iterable[str],
+        purpose_words: Iterable[str],
+    ) -> None:
         by_pattern: dict[str, list[Entry]] = {}
         for pattern, entry in entries:
             if pattern:
@@ -113,8 +135,9 @@ class TextMatcher:
         for pattern, found in by_pattern.items():
             self._automaton.add_word(pattern, (len(pattern), tuple(found)))
         self._automaton.make_automaton()
-        words = sorted({normalise(w).strip() for w in coordination} - {""}, key=len, reverse=True)
-        self._filler = re.compile(rf"(?:\s|{'|'.join(re.escape(w) for w in words)})*")
+        self._filler = re.compile(rf"(?:\s|{_alternation([*coordination, *disjunctions])})*")
+        self._disjunction = re.compile(_alternation(disjunctions, whole_words=True))
+        self._purpose = re.compile(_alternation(purpose_words, whole_words=True))
 
     def mentions(self, text: str) -> list[Mention]:
         """TERM and CONTEXT mentions in normalised `text` that no negation cue covers."""
@@ -143,14 +166,58 @@ class TextMatcher:
                 negated |= self._negated_before_cue(text, cue, mentions, breaks)
         return [m for i, m in enumerate(mentions) if i not in negated]
 
-    def _joined(self, text: str, start: int, stop: int, breaks: list[int]) -> bool:
-        """No clause break between `start` and `stop`, and nothing but coordination words."""
-        if stop <= start:
-            return True
+    def _join(self, text: str, start: int, stop: int, breaks: list[int]) -> _Join | None:
+        """How two mentions `start`..`stop` apart are joined; None when they are not one list."""
+        gap = text[start:stop] if stop > start else ""
         index = bisect_left(breaks, start)
-        if index < len(breaks) and breaks[index] < stop:
-            return False
-        return self._filler.fullmatch(text, start, stop) is not None
+        parts = gap.split(_COMMA)
+        # Clause words ("but", 而是) and punctuation break; a comma may list items ("A, B or C"), but
+        # "military use, for uranium enrichment" starts a new purpose after it. Mentions keep their
+        # edge spaces, so the gap is padded for whole-word patterns.
+        listed = (
+            _BREAK not in gap
+            and not any(text[b] != _COMMA for b in breaks[index:] if b < stop)
+            and len(parts) <= 2
+            and all(self._filler.fullmatch(part) for part in parts)
+            and not (len(parts) == 2 and self._purpose.search(f" {parts[1]} "))
+        )
+        if not listed:
+            return None
+        if self._disjunction.search(f" {gap} "):
+            return _Join.OR
+        return _Join.COMMA if len(parts) == 2 else _Join.PLAIN
+
+    def _chain(
+        self, text: str, order: list[int], mentions: list[Mention], breaks: list[int], *, forward: bool
+    ) -> set[int]:
+        """The first mention in `order` and those listed with it: overlapping ones (one phrase,
+        "nuclear weapon" and "weapon"), ones joined by filler words, and comma-listed ones only when
+        the list is closed by a disjunction ("A, B or C"); "not for X, Y" leaves Y standing."""
+        negated: set[int] = {order[0]}
+        pending: list[int] = []
+        low, high = mentions[order[0]].start, mentions[order[0]].stop
+        target_is_pending = seen_disjunction = False
+        for i in order[1:]:
+            mention = mentions[i]
+            if not (mention.start < high and mention.stop > low):
+                gap = (high, mention.start) if forward else (mention.stop, low)
+                join = self._join(text, *gap, breaks)
+                if join is None:
+                    break
+                if join is _Join.OR:
+                    seen_disjunction = True
+                    negated.update(pending)
+                    pending.clear()
+                    target_is_pending = False
+                elif join is _Join.COMMA:
+                    # Forward, the closing "or" is still to come; backward it has been seen already.
+                    target_is_pending = forward or not seen_disjunction
+            if target_is_pending:
+                pending.append(i)
+            else:
+                negated.add(i)
+            low, high = min(low, mention.start), max(high, mention.stop)
+        return negated
 
     def _negated_after_cue(
         self, text: str, cue: Mention, mentions: list[Mention], breaks: list[int]
@@ -165,18 +232,7 @@ class TextMatcher:
         index = bisect_left(breaks, cue.stop)
         if len(gap) > cue.entry.reach or (index < len(breaks) and breaks[index] < first.start):
             return set()
-        negated: set[int] = set()
-        covered = first.stop
-        for i in following:
-            mention = mentions[i]
-            # Overlapping mentions are one phrase ("nuclear weapon" and "weapon"); later ones must be
-            # joined by coordination only ("not for military or nuclear use").
-            if mention.start < covered or self._joined(text, covered, mention.start, breaks):
-                negated.add(i)
-                covered = max(covered, mention.stop)
-            else:
-                break
-        return negated
+        return self._chain(text, following, mentions, breaks, forward=True)
 
     def _negated_before_cue(
         self, text: str, cue: Mention, mentions: list[Mention], breaks: list[int]
@@ -185,18 +241,10 @@ class TextMatcher:
         preceding = [i for i, m in enumerate(mentions) if m.stop <= cue.start + shared]
         if not preceding:
             return set()
-        last = max(preceding, key=lambda i: mentions[i].stop)
-        gap = text[mentions[last].stop : cue.start].strip()
-        index = bisect_left(breaks, mentions[last].stop)
+        preceding.sort(key=lambda i: (mentions[i].stop, mentions[i].start), reverse=True)
+        last = mentions[preceding[0]]
+        gap = text[last.stop : cue.start].strip()
+        index = bisect_left(breaks, last.stop)
         if len(gap) > cue.entry.reach or (index < len(breaks) and breaks[index] < cue.start):
             return set()
-        negated: set[int] = set()
-        covered = mentions[last].start
-        for i in sorted(preceding, key=lambda i: mentions[i].stop, reverse=True):
-            mention = mentions[i]
-            if mention.stop > covered or self._joined(text, mention.stop, covered, breaks):
-                negated.add(i)
-                covered = min(covered, mention.start)
-            else:
-                break
-        return negated
+        return self._chain(text, preceding, mentions, breaks, forward=False)

@@ -43,6 +43,8 @@ class Negation(_Model):
     before: tuple[Cue, ...] = ()
     after: tuple[Cue, ...] = ()
     coordination: tuple[str, ...] = ()
+    disjunctions: tuple[str, ...] = ()
+    purpose_words: tuple[str, ...] = ()
 
 
 class SemiconductorSpec(_Model):

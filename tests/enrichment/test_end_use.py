@@ -146,6 +146,22 @@ NEGATION: list[tuple[str, set[str], set[str]]] = [
     ("不锈钢离心机用于铀浓缩", {"wmd.nuclear"}, set()),
     ("非洲的铀浓缩项目", {"wmd.nuclear"}, set()),
     ("contract no 12 uranium enrichment", {"wmd.nuclear"}, set()),
+    # Lists: a comma list closed by "or" is negated whole; a comma alone starts a new item.
+    (
+        "will not be used for the development of nuclear, chemical or biological weapons or missiles",
+        set(),
+        {"wmd", "wmd.biological", "wmd.missile", "military"},
+    ),
+    (
+        "will not be used in nuclear weapons, chemical weapons or missiles",
+        set(),
+        {"wmd.chemical", "wmd.missile"},
+    ),
+    ("Military, nuclear or WMD use is prohibited", set(), {"military", "wmd"}),
+    ("not for military use, uranium enrichment", {"wmd.nuclear"}, set()),
+    ("not for military use, for rocket propulsion", {"wmd.missile"}, set()),
+    ("not for military or nuclear use and for rocket propulsion", {"wmd.missile"}, {"military"}),
+    ("本产品不用于军事、核武器或导弹用途", set(), {"military", "wmd.nuclear", "wmd.missile"}),
 ]
 
 

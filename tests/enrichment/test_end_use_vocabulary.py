@@ -68,7 +68,7 @@ def test_a_duplicate_group_id_is_refused(data_copy: Path) -> None:
 
 def test_a_term_that_can_never_match_is_refused(data_copy: Path) -> None:
     lexicon = data_copy.parent / "lexicon" / "nsg.yaml"
-    line = _edit(lexicon, "      en: [uranium, plutonium, ", '      en: ["plutonium, enriched", ')
+    line = _edit(lexicon, "      en: [uranium, plutonium, ", '      en: ["plutonium; enriched", ')
 
     with pytest.raises(EndUseDataError) as refused:
         load_vocabulary(data_copy)
