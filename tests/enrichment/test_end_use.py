@@ -116,6 +116,8 @@ CIVIL = [
     "消費電子產品製造",
     "太陽光パネルの製造",
     "automotive parts manufacturing",
+    "産業用ロボット",
+    "仅限民用",
 ]
 
 
@@ -162,6 +164,15 @@ NEGATION: list[tuple[str, set[str], set[str]]] = [
     ("not for military use, for rocket propulsion", {"wmd.missile"}, set()),
     ("not for military or nuclear use and for rocket propulsion", {"wmd.missile"}, {"military"}),
     ("本产品不用于军事、核武器或导弹用途", set(), {"military", "wmd.nuclear", "wmd.missile"}),
+    # The certificates' own phrase: WMD "and their means of delivery" is one thing, negated whole.
+    ("不得用于大规模杀伤性武器及其运载工具", set(), {"wmd", "wmd.missile"}),
+    (
+        "will not be used for weapons of mass destruction and their means of delivery",
+        set(),
+        {"wmd", "wmd.missile"},
+    ),
+    ("本製品は大量破壊兵器及びその運搬手段の開発には使用しません", set(), {"wmd", "wmd.missile"}),
+    ("禁止用于军事", set(), {"military"}),
 ]
 
 
