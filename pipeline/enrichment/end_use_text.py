@@ -2,7 +2,8 @@
 
 Text and terms are normalised alike (`normalise`): NFKC width, case, traditional Chinese and Japanese
 kanji folded to simplified (OpenCC's tables), English words reduced to their Snowball stems
-(PyStemmer), punctuation and hyphens read as spaces, clause punctuation as a break `|`. One
+(PyStemmer), punctuation and hyphens read as spaces, clause punctuation as a break `|` (commas
+as `,`, which may also list items). One
 Aho-Corasick automaton (pyahocorasick) then finds every term, negation cue and clause break in a
 single pass, however many terms the lexicon holds. The reasons for these two libraries are in
 pipeline/data/end_use/README.md.

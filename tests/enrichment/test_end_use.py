@@ -173,6 +173,9 @@ NEGATION: list[tuple[str, set[str], set[str]]] = [
     ),
     ("本製品は大量破壊兵器及びその運搬手段の開発には使用しません", set(), {"wmd", "wmd.missile"}),
     ("禁止用于军事", set(), {"military"}),
+    ("軍事目的で使用しない", set(), {"military"}),
+    ("与军事无关", set(), {"military"}),
+    ("不会被用于核武器", set(), {"wmd.nuclear", "military"}),
 ]
 
 
