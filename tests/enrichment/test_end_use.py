@@ -92,6 +92,9 @@ SENSITIVE: list[tuple[str, set[str], set[str]]] = [
     # China's own list and catch-all words.
     ("核兩用品", {"wmd.nuclear"}, set()),
     ("導彈技術研製", {"wmd.missile"}, set()),
+    ("Guidance electronics for a 600 km range delivery system", {"wmd.missile"}, set()),
+    ("Precursor chemicals for organophosphorus warfare agents", {"wmd"}, set()),
+    ("Support to the PLA Rocket Force", {"military"}, set()),
 ]
 
 
