@@ -43,8 +43,18 @@ def class_table(result: Tally, title: str) -> Table:
     return table
 
 
+def summary_line(result: Tally) -> str:
+    total = result.total
+    share = total.over_held / total.cases if total.cases else 0.0
+    return (
+        f"{total.cases} cases: {total.wrongly_released} wrongly released, "
+        f"{total.over_held} over-held ({share:.1%} of cases), {total.other_misses} other misses"
+    )
+
+
 def print_report(result: Tally, console: Console, *, title: str) -> None:
     console.print(class_table(result, title))
+    console.print(summary_line(result), highlight=False)
     order = {Verdict.WRONGLY_RELEASED: 0, Verdict.OVER_HELD: 1, Verdict.OTHER_MISS: 2}
     misses = sorted(result.total.misses, key=lambda m: (order[m.verdict], m.case.class_name, m.case.id))
     if not misses:
@@ -79,6 +89,7 @@ def report_json(result: Tally, source: str) -> dict[str, Any]:
         "set": source,
         "classes": [_class_json(row) for row in result.classes],
         "total": _class_json(result.total),
+        "summary": summary_line(result),
         "misses": [
             {
                 "id": miss.case.id,

@@ -67,6 +67,7 @@ def test_all_cases_correct_exits_zero_with_a_table_per_class(
     assert code == 0
     assert "civil" in out
     assert "total" in out
+    assert "1 cases: 0 wrongly released, 0 over-held (0.0% of cases), 0 other misses" in out
     assert "no misses" in out
 
 
