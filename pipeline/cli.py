@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pipeline.rules_commands",
     "pipeline.reference_commands",
     "pipeline.parties_commands",
+    "pipeline.eval_commands",
 )
 
 
