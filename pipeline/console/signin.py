@@ -19,7 +19,7 @@ from aiohttp_session import get_session, new_session
 
 from pipeline.console import pages
 from pipeline.console.actions import audit
-from pipeline.console.auth import password_fingerprint, verify_password
+from pipeline.console.auth import User, password_fingerprint, verify_password
 from pipeline.console.context import (
     CONSOLE,
     SIGNED_IN,
@@ -97,12 +97,13 @@ async def login_form(request: web.Request) -> web.Response:
     return response
 
 
-async def _password_matches(console: Console, name: str, password: str) -> bool:
+async def _signing_in(console: Console, name: str, password: str) -> User | None:
+    """The user whose name and password these are, or None."""
     user = console.users.get(name) if len(name) <= MAX_NAME_LENGTH else None
     encoded = user.password_hash if user is not None else console.decoy_hash
     loop = asyncio.get_running_loop()
     matches = await loop.run_in_executor(console.hasher, verify_password, password, encoded)
-    return matches and user is not None
+    return user if matches else None
 
 
 def _refused_page(status: int, token: str, error: str, next_url: str) -> web.Response:
@@ -122,20 +123,23 @@ async def login(request: web.Request) -> web.Response:
         raise deny(request, 403, "missing or wrong CSRF token")
     name = fields.get("username", "")
     address = request.remote or "unknown"
-    if wait := console.throttle.retry_after(name, address):
+    if wait := console.throttle.admit(name, address):
         refused = _refused_page(429, token, "Too many failed sign-ins. Try again later.", next_url)
         refused.headers["Retry-After"] = str(wait)
         return refused
-    if not await _password_matches(console, name, fields.get("password", "")):
-        locked = console.throttle.failed(name, address)
+    user: User | None = None
+    try:
+        user = await _signing_in(console, name, fields.get("password", ""))
+    finally:
+        # Settled even when the request is cancelled mid-hash, as a failure: the attempt was made.
+        locked = console.throttle.settle(name, address, succeeded=user is not None)
+    if user is None:
         detail = "wrong user or password" + (
             f"; locked out for up to {console.throttle.window_seconds} s" if locked else ""
         )
         actor = bounded(name, AUDITED_NAME_LENGTH) or "?"
         await audit(console.outbox, console.clock(), actor, "sign_in", AuditOutcome.REFUSED, detail=detail)
         return _refused_page(401, token, "Wrong user or password.", next_url)
-    user = console.users[name]
-    console.throttle.succeeded(name)
     previous = await get_session(request)
     console.sessions.drop(previous.identity)
     session = await new_session(request)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import Counter
 
-from limits import RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -33,22 +34,40 @@ class SignInThrottle:
             max_failures_per_address, window_seconds, namespace="signin-address"
         )
         self.window_seconds = window_seconds
+        # Attempts admitted but not yet settled (their hash is running): they count against the limits
+        # too, or concurrent guesses would all pass the check before the first failure is counted.
+        self._in_flight: Counter[str] = Counter()
 
-    def retry_after(self, name: str, address: str) -> int:
-        """Seconds until `name` from `address` may try again; 0 when it may now."""
-        waits = [
-            self._limiter.get_window_stats(item, key).reset_time - time.time()
-            for item, key in ((self._per_user, _name_key(name)), (self._per_address, address))
-            if not self._limiter.test(item, key)
-        ]
+    def _keys(self, name: str, address: str) -> tuple[tuple[RateLimitItem, str], ...]:
+        return ((self._per_user, _name_key(name)), (self._per_address, address))
+
+    def _retry_after(self, name: str, address: str) -> int:
+        waits = []
+        for item, key in self._keys(name, address):
+            stats = self._limiter.get_window_stats(item, key)
+            if stats.remaining <= self._in_flight[f"{item.namespace}/{key}"]:
+                waits.append(stats.reset_time - time.time())
         return max(1, math.ceil(max(waits))) if waits else 0
 
-    def failed(self, name: str, address: str) -> bool:
-        """Count a failure; True when it used up the last attempt of the name or of the address."""
-        self._limiter.hit(self._per_user, _name_key(name))
-        self._limiter.hit(self._per_address, address)
-        return self.retry_after(name, address) > 0
+    def admit(self, name: str, address: str) -> int:
+        """0 and the attempt is admitted, or the seconds until `name` from `address` may try again."""
+        if wait := self._retry_after(name, address):
+            return wait
+        for item, key in self._keys(name, address):
+            self._in_flight[f"{item.namespace}/{key}"] += 1
+        return 0
 
-    def succeeded(self, name: str) -> None:
-        """A correct password forgets the name's earlier failures (the address keeps its count)."""
-        self._limiter.clear(self._per_user, _name_key(name))
+    def settle(self, name: str, address: str, *, succeeded: bool) -> bool:
+        """Count an admitted attempt's outcome; True when a failure used up the last attempt.
+
+        A correct password forgets the name's earlier failures (the address keeps its count)."""
+        for item, key in self._keys(name, address):
+            self._in_flight[f"{item.namespace}/{key}"] -= 1
+            if self._in_flight[f"{item.namespace}/{key}"] <= 0:
+                del self._in_flight[f"{item.namespace}/{key}"]
+        if succeeded:
+            self._limiter.clear(self._per_user, _name_key(name))
+            return False
+        for item, key in self._keys(name, address):
+            self._limiter.hit(item, key)
+        return self._retry_after(name, address) > 0

@@ -121,6 +121,26 @@ def test_a_client_address_is_throttled_across_user_names() -> None:
     run(scenario, Harness(max_failures_per_user=3, max_failures_per_address=4))
 
 
+def test_concurrent_guesses_cannot_overtake_the_lockout() -> None:
+    """Attempts whose hash is still running count too: six at once against a limit of three."""
+
+    async def scenario(_: Harness, client: Client) -> None:
+        token = await login_token(client)
+        guesses = [
+            client.post(
+                "/login",
+                data={"username": "alice", "password": f"guess {n}", "csrf": token},
+                allow_redirects=False,
+            )
+            for n in range(6)
+        ]
+        statuses = sorted(response.status for response in await asyncio.gather(*guesses))
+        assert statuses == [401, 401, 401, 429, 429, 429]
+
+    h = run(scenario, Harness(max_failures_per_user=3, max_failures_per_address=10))
+    assert len(h.outbox.audits) == 3
+
+
 def test_a_lockout_ends_after_its_time() -> None:
     async def scenario(_: Harness, client: Client) -> None:
         for _attempt in range(2):
