@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _acting_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("order_id")
     parser.add_argument("--as", dest="reviewer", required=True, help="console user acting")
-    parser.add_argument("--justification", "-j", default="", help="why (required to release or clear)")
+    parser.add_argument("--justification", "-j", default="", help="why (required to release, deny or clear)")
     parser.add_argument("--decision-id", default="", help="decision acted on (default: the current one)")
 
 
