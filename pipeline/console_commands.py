@@ -20,6 +20,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.holds.terminal import echo, quiet_on_closed_pipe
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _acting_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("order_id")
     parser.add_argument("--as", dest="reviewer", required=True, help="console user acting")
-    parser.add_argument("--justification", "-j", default="", help="why (required to release or clear)")
+    parser.add_argument("--justification", "-j", default="", help="why (required to release, deny or clear)")
     parser.add_argument("--decision-id", default="", help="decision acted on (default: the current one)")
 
 
@@ -128,6 +129,7 @@ def _snapshot(settings: Settings) -> HoldQueue:
     return asyncio.run(read_snapshot(settings))
 
 
+@quiet_on_closed_pipe
 def _list(args: argparse.Namespace) -> int:
     from pipeline.holds.queue import HoldFilter
 
@@ -152,36 +154,37 @@ def _list(args: argparse.Namespace) -> int:
             flags = (" [escalated]" if row.escalated else "") + (
                 f" [{len(row.approvals)}/2 approvals]" if row.four_eyes else ""
             )
-            print(f"{row.order_id:<24} {row.age:>12}  {row.destination:<3} {row.headline}{flags}")
+            echo(f"{row.order_id:<24} {row.age:>12}  {row.destination:<3} {row.headline}{flags}")
     if not args.json:
         print(f"{len(rows)} open hold(s)", file=sys.stderr)
     return 0
 
 
+@quiet_on_closed_pipe
 def _show(args: argparse.Namespace) -> int:
     queue = _snapshot(load_settings())
     entry = queue.get(args.order_id)
     if entry is None or entry.current is None:
-        print(f"error: no decision known for order {args.order_id}", file=sys.stderr)
+        echo(f"error: no decision known for order {args.order_id}", err=True)
         return 1
     current = entry.current
-    print(
+    echo(
         f"order {entry.order_id} rev {current.revision}: {current.route}"
         f"{' (open hold)' if entry.is_open_hold else ''}; decision {current.decision_id}"
     )
     for reason in current.reasons:
         cited = f" [{reason.citation.instrument}]" if reason.citation else ""
-        print(f"  {reason.outcome:<16} {reason.rule_id}: {reason.explanation}{cited}")
+        echo(f"  {reason.outcome:<16} {reason.rule_id}: {reason.explanation}{cited}")
     for match in current.party_matches:
-        print(
+        echo(
             f"  match {match.role}: {match.name_sent!r} ~ {match.listed_name!r} "
             f"({match.list} {match.entry_id}, score {match.score:.2f}, {match.matched})"
         )
     for decision in entry.decisions:
         by = f" by {decision.review['approved_by']}" if decision.review else ""
-        print(f"  {decision.evaluated_at.isoformat(timespec='seconds')} decision {decision.route}{by}")
+        echo(f"  {decision.evaluated_at.isoformat(timespec='seconds')} decision {decision.route}{by}")
     for review in entry.reviews:
-        print(
+        echo(
             f"  {review.created_at.isoformat(timespec='seconds')} review {review.action} "
             f"by {review.reviewer}: {review.justification}"
         )
@@ -196,10 +199,10 @@ def _act(args: argparse.Namespace) -> int:
     user = parse_users(settings.console_users).get(args.reviewer)
     password = _read_password(f"Password for {args.reviewer}: ")
     if user is None or not verify_password(password, user.password_hash):
-        print("error: wrong user or password", file=sys.stderr)
+        echo("error: wrong user or password", err=True)
         return 3
     if not user.role.may_act:
-        print(f"error: role {user.role} may not act on holds", file=sys.stderr)
+        echo(f"error: role {user.role} may not act on holds", err=True)
         return 3
     request = ActionRequest(
         order_id=args.order_id,
@@ -211,7 +214,7 @@ def _act(args: argparse.Namespace) -> int:
         expires_days=getattr(args, "days", ""),
     )
     status, message = asyncio.run(_perform(settings, user.name, request))
-    print(message, file=sys.stderr if status >= 400 else sys.stdout)
+    echo(message, err=status >= 400)
     return 0 if status < 400 else 1
 
 

@@ -5,10 +5,12 @@ Everything else receives a `Settings` instance; nothing else touches `os.environ
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -115,6 +117,13 @@ class Settings:
     # "name:role:hash,..." with role viewer|reviewer|admin and a hash from `screening console hash-password`.
     console_users: str = ""
     console_session_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
+    console_session_hours: float = 10.0
+    # Secure cookies travel over HTTPS only; load_settings turns it on unless console_url is loopback.
+    console_secure_cookie: bool = False
+    # Failed sign-ins per user name and per client address before further attempts are refused.
+    console_signin_max_failures: int = 5
+    console_signin_max_failures_per_address: int = 20
+    console_lockout_seconds: int = 900
     log_level: str = "WARNING"
     # Review SLA for a hold; exported as screening_hold_sla_seconds, which HoldQueueAgeing compares with.
     hold_sla_seconds: float = 4 * 3600.0
@@ -126,6 +135,25 @@ class Settings:
 
 def _paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p) for p in value.split(os.pathsep) if p)
+
+
+def _flag(value: str) -> bool:
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    msg = f"expected true or false, got {value!r}"
+    raise ValueError(msg)
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -163,6 +191,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_url=env.get("SCREENING_CONSOLE_URL", base.console_url),
         console_users=env.get("SCREENING_CONSOLE_USERS", base.console_users),
         console_session_secret=SecretStr(env.get("SCREENING_CONSOLE_SESSION_SECRET", "")),
+        console_session_hours=float(env.get("SCREENING_CONSOLE_SESSION_HOURS", base.console_session_hours)),
+        console_secure_cookie=_flag(env["SCREENING_CONSOLE_SECURE_COOKIE"])
+        if env.get("SCREENING_CONSOLE_SECURE_COOKIE")
+        else not _is_loopback(env.get("SCREENING_CONSOLE_URL", base.console_url)),
+        console_signin_max_failures=int(
+            env.get("SCREENING_CONSOLE_SIGNIN_MAX_FAILURES", base.console_signin_max_failures)
+        ),
+        console_signin_max_failures_per_address=int(
+            env.get(
+                "SCREENING_CONSOLE_SIGNIN_MAX_FAILURES_PER_ADDRESS",
+                base.console_signin_max_failures_per_address,
+            )
+        ),
+        console_lockout_seconds=int(
+            env.get("SCREENING_CONSOLE_LOCKOUT_SECONDS", base.console_lockout_seconds)
+        ),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
         hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
     )

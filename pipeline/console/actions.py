@@ -40,6 +40,8 @@ class ActionResult:
     message: str
     review_id: str | None = None
     awaiting_second_approval: bool = False
+    # Which of the pages' fixed notices tells the outcome (pages.NOTICES).
+    notice: str = ""
 
 
 async def audit(
@@ -102,6 +104,8 @@ def _check(
     entry = queue.get(request.order_id)
     if entry is None or entry.current is None:
         raise ActionRefusedError(404, f"no decision known for order {request.order_id}")
+    if action is ReviewAction.DENY and not request.justification.strip():
+        raise ActionRefusedError(400, "deny needs a justification")
     try:
         review = Review(
             review_id=str(uuid.uuid4()),
@@ -164,5 +168,8 @@ async def perform(
     )
     if follow_up is None:
         message = "Approval recorded: a second, different reviewer must also approve."
-        return ActionResult(202, message, review.review_id, awaiting_second_approval=True)
-    return ActionResult(202, f"{review.action.replace('_', ' ').capitalize()} sent.", review.review_id)
+        return ActionResult(
+            202, message, review.review_id, awaiting_second_approval=True, notice="awaiting_second_approval"
+        )
+    message = f"{review.action.replace('_', ' ').capitalize()} sent."
+    return ActionResult(202, message, review.review_id, notice=str(review.action))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
+from pipeline.console.auth import User
 from pipeline.holds.ages import format_age
 from pipeline.holds.apply import has_prohibited_finding, is_denied
 from pipeline.holds.queue import HoldFilter, HoldSummary, OrderFile
@@ -15,6 +16,12 @@ from schemas.order import OrderEvent
 from schemas.review import Review, ReviewAction
 
 DEFAULT_CLEARANCE_DAYS = 90
+# `?notice=` names one of these; any other value shows nothing, so a link cannot put words on a page.
+NOTICES = {
+    **{str(action): f"{action.replace('_', ' ').capitalize()} sent." for action in ReviewAction},
+    "awaiting_second_approval": "Approval recorded: a second, different reviewer must also approve.",
+    "sessions_revoked": "Sessions revoked.",
+}
 
 
 def esc(value: object) -> str:
@@ -25,9 +32,12 @@ def hold_url(order_id: str) -> str:
     return f"/holds/{quote(order_id, safe='')}"
 
 
-def _layout(title: str, body: str, *, user: str = "", csrf: str = "", script: bool = False) -> str:
+def _layout(
+    title: str, body: str, *, user: str = "", csrf: str = "", script: bool = False, admin: bool = False
+) -> str:
+    sessions = '<a href="/admin/sessions">Sessions</a> ' if admin else ""
     signed_in = (
-        f'<form method="post" action="/logout" class="who">{esc(user)} '
+        f'<form method="post" action="/logout" class="who">{sessions}{esc(user)} '
         f'<input type="hidden" name="csrf" value="{esc(csrf)}"><button>Sign out</button></form>'
         if user
         else ""
@@ -43,9 +53,10 @@ def _layout(title: str, body: str, *, user: str = "", csrf: str = "", script: bo
 
 
 def _banner(notice: str, error: str) -> str:
+    """`notice` is a key of NOTICES; `error` a message of the console's own."""
     parts = []
-    if notice:
-        parts.append(f'<p class="notice" role="status">{esc(notice)}</p>')
+    if notice in NOTICES:
+        parts.append(f'<p class="notice" role="status">{esc(NOTICES[notice])}</p>')
     if error:
         parts.append(f'<p class="error" role="alert">{esc(error)}</p>')
     return "".join(parts)
@@ -106,7 +117,15 @@ def queue_row(row: HoldSummary) -> str:
     )
 
 
-def queue_page(rows: list[HoldSummary], wanted: HoldFilter, *, user: str, csrf: str, notice: str = "") -> str:
+def queue_page(
+    rows: list[HoldSummary],
+    wanted: HoldFilter,
+    *,
+    user: str,
+    csrf: str,
+    notice: str = "",
+    admin: bool = False,
+) -> str:
     body = (
         f'<h1>Open holds <span id="hold-count">{len(rows)}</span></h1>{_banner(notice, "")}'
         f"{_filter_form(wanted)}"
@@ -115,7 +134,7 @@ def queue_page(rows: list[HoldSummary], wanted: HoldFilter, *, user: str, csrf: 
         f"<tbody>{''.join(queue_row(r) for r in rows)}</tbody></table>"
         '<p class="muted">Updates every 2 s. <span id="updated"></span></p>'
     )
-    return _layout("Open holds", body, user=user, csrf=csrf, script=True)
+    return _layout("Open holds", body, user=user, csrf=csrf, script=True, admin=admin)
 
 
 def _evidence(items: dict[str, str]) -> str:
@@ -226,13 +245,21 @@ def _history(decisions: Iterable[DecisionRecord], reviews: Iterable[Review]) -> 
 
 
 def _action_form(
-    order_id: str, decision_id: str, action: ReviewAction, label: str, csrf: str, *, required: bool
+    order_id: str,
+    decision_id: str,
+    action: ReviewAction,
+    label: str,
+    csrf: str,
+    *,
+    required: bool,
+    confirm: str = "",
 ) -> str:
     placeholder = "justification" if required else "justification (optional)"
     needed = " required" if required else ""
+    asks = f' data-confirm="{esc(confirm)}"' if confirm else ""
     return (
         f'<form method="post" action="{esc(hold_url(order_id))}/{action}" class="action" '
-        f'data-action="{action}"><input type="hidden" name="csrf" value="{esc(csrf)}">'
+        f'data-action="{action}"{asks}><input type="hidden" name="csrf" value="{esc(csrf)}">'
         f'<input type="hidden" name="decision_id" value="{esc(decision_id)}">'
         f'<textarea name="justification" rows="2" placeholder="{placeholder}"{needed}>'
         f'</textarea><button type="submit">{label}</button></form>'
@@ -258,7 +285,8 @@ def _actions(entry: OrderFile, decision: DecisionRecord, csrf: str) -> str:
             ReviewAction.DENY,
             "Deny (confirm block)",
             csrf,
-            required=False,
+            required=True,
+            confirm=f"Deny order {entry.order_id}? The block is confirmed and the hold closes.",
         ),
         _action_form(
             entry.order_id, decision.decision_id, ReviewAction.ESCALATE, "Escalate", csrf, required=False
@@ -299,3 +327,23 @@ def detail_page(
         f"{_order(entry.order)}{_history(entry.decisions, entry.reviews)}"
     )
     return _layout(f"Order {entry.order_id}", body, user=user, csrf=csrf, script=True)
+
+
+def sessions_page(
+    users: Mapping[str, User], counts: Mapping[str, int], *, user: str, csrf: str, notice: str = ""
+) -> str:
+    rows = "".join(
+        f'<tr id="{esc(name)}" data-user="{esc(name)}"><td>{esc(name)}</td><td>{esc(u.role)}</td>'
+        f"<td>{counts.get(name, 0)}</td><td>"
+        f'<form method="post" action="/admin/sessions/{esc(quote(name, safe=""))}/revoke" class="inline">'
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}"><button>Revoke sessions</button></form>'
+        "</td></tr>"
+        for name, u in sorted(users.items())
+    )
+    body = (
+        f"<h1>Sessions</h1>{_banner(notice, '')}"
+        '<table id="sessions"><thead><tr><th>User</th><th>Role</th><th>Active sessions</th><th></th></tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+        '<p class="muted">Revoking ends every session of the user at once; they must sign in again.</p>'
+    )
+    return _layout("Sessions", body, user=user, csrf=csrf, admin=True)

@@ -14,7 +14,8 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from pipeline.console.app import build_app
-from pipeline.console.auth import ConsoleConfigError, SessionSigner, parse_users
+from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
+from pipeline.console.context import SignInPolicy
 from pipeline.holds import applier
 from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.holds.queue import HoldQueue
@@ -38,7 +39,7 @@ async def serve_console(
     if not users:
         msg = "no console users configured (SCREENING_CONSOLE_USERS)"
         raise ConsoleConfigError(msg)
-    signer = SessionSigner(settings.console_session_secret.get_secret_value())
+    secret = check_session_secret(settings.console_session_secret.get_secret_value())
     await ensure_topics(settings)
     queue = HoldQueue()
     outbox = KafkaOutbox(settings)
@@ -65,7 +66,10 @@ async def serve_console(
         applier_started.set()
     registry = CollectorRegistry()
     register_hold_queue_metrics(registry, queue, hold_sla_seconds=settings.hold_sla_seconds)
-    runner = web.AppRunner(build_app(queue, outbox, users, signer, metrics=registry), access_log=None)
+    app = build_app(
+        queue, outbox, users, secret, policy=SignInPolicy.from_settings(settings), metrics=registry
+    )
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         host, port = bind_address(settings)

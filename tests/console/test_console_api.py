@@ -7,90 +7,20 @@ review applier ran, its effect on the queue.
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+import html
+from datetime import timedelta
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from yarl import URL
 
-from pipeline.console.app import CONSOLE, build_app
-from pipeline.console.auth import SessionSigner, hash_password, parse_users
-from pipeline.holds.applier import ReviewApplier
-from pipeline.holds.outbox import MemoryOutbox
-from pipeline.holds.queue import HoldQueue
+from pipeline.console.context import CONSOLE
 from pipeline.holds.samples import licence_hold, party_list_hold
 from pipeline.metrics.holds import register_hold_queue_metrics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import AuditOutcome, ReviewAction
-
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery staple"
-USERS = parse_users(
-    ",".join(
-        f"{name}:{role}:{hash_password(PASSWORD)}"
-        for name, role in (("vera", "viewer"), ("alice", "reviewer"), ("bob", "reviewer"), ("ada", "admin"))
-    )
-)
-SECRET = "s" * 40
-Client = TestClient[web.Request, web.Application]
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-class Harness:
-    def __init__(self) -> None:
-        self.queue = HoldQueue()
-        self.outbox = MemoryOutbox()
-        self.applied = MemoryOutbox()
-        self.applier = ReviewApplier(self.applied, self.queue)
-        self._forwarded = 0
-        self.app = build_app(self.queue, self.outbox, dict(USERS), SessionSigner(SECRET), clock=lambda: NOW)
-
-    async def apply_reviews(self) -> None:
-        """What the review applier does once the reviews reach holds.reviews."""
-        await self.applier.go_live()
-        for review in self.outbox.reviews[self._forwarded :]:
-            await self.applier.on_review(review)
-        self._forwarded = len(self.outbox.reviews)
-
-    def add(self, decision: DecisionRecord) -> DecisionRecord:
-        self.queue.add_decision(decision)
-        return decision
-
-
-async def sign_in(client: Client, user: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; return the session's CSRF token."""
-    page = await client.get("/login")
-    login_token = CSRF_RE.search(await page.text())
-    assert login_token is not None
-    response = await client.post(
-        "/login",
-        data={"username": user, "password": password, "csrf": login_token.group(1), "next": "/"},
-        allow_redirects=False,
-    )
-    if response.status != 303:
-        return ""
-    queue_page = await client.get("/")
-    token = CSRF_RE.search(await queue_page.text())
-    assert token is not None
-    return token.group(1)
-
-
-Scenario = Callable[[Harness, Client], Awaitable[None]]
-
-
-def run(scenario: Scenario) -> Harness:
-    harness = Harness()
-
-    async def main() -> None:
-        async with TestClient(TestServer(harness.app)) as client:
-            await scenario(harness, client)
-
-    asyncio.run(main())
-    return harness
+from tests.console.harness import CSRF_RE, NOW, PASSWORD, Client, Harness, run, sign_in
 
 
 def test_unauthenticated_requests_get_401_or_the_sign_in_page() -> None:
@@ -363,9 +293,7 @@ def test_metrics_are_served_without_a_session_and_count_open_holds() -> None:
     harness = Harness()
     registry = CollectorRegistry()
     register_hold_queue_metrics(registry, harness.queue, hold_sla_seconds=3600, clock=lambda: NOW)
-    app = build_app(
-        harness.queue, harness.outbox, dict(USERS), SessionSigner(SECRET), lambda: NOW, metrics=registry
-    )
+    app = harness.build_app(metrics=registry)
     harness.queue.add_decision(licence_hold("o-1", evaluated_at=NOW - timedelta(minutes=30)))
 
     async def main() -> str:
@@ -377,3 +305,75 @@ def test_metrics_are_served_without_a_session_and_count_open_holds() -> None:
     text = asyncio.run(main())
     assert "screening_hold_oldest_age_seconds 1800.0" in text
     assert "screening_hold_sla_seconds 3600.0" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/holds/o-5/release", b"{not json"),
+        ("/api/holds/o-5/release", b'{"justification": "cut off'),
+        ("/api/holds/o-5/release", b"\xff\xfe"),
+        ("/api/holds/o-5/release", b'["a list, not an object"]'),
+        ("/api/holds/o-5/deny", b"null"),
+        ("/api/users/bob/revoke-sessions", b"{not json"),
+        ("/logout", b"{not json"),
+    ],
+)
+def test_malformed_json_is_a_400(path: str, body: bytes) -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-5", evaluated_at=NOW))
+        csrf = await sign_in(client, "ada")
+        response = await client.post(
+            path, data=body, headers={"Content-Type": "application/json", "X-CSRF-Token": csrf}
+        )
+        assert response.status == 400
+        assert "JSON" in await response.text()
+
+    assert run(scenario).outbox.reviews == []
+
+
+@pytest.mark.parametrize(
+    "notice", ["Call +1 555 0100 to confirm your password", "<b>x</b>", "Release sent", "release_sent "]
+)
+def test_notice_banners_come_only_from_a_fixed_set(notice: str) -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-6", evaluated_at=NOW))
+        await sign_in(client, "alice")
+        for path in ("/", "/holds/o-6"):
+            page = await (await client.get(path, params={"notice": notice})).text()
+            assert 'class="notice"' not in page
+            assert notice.strip() not in page
+            assert html.escape(notice.strip()) not in page
+
+    run(scenario)
+
+
+def test_deny_without_a_justification_is_refused_with_400() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-7", evaluated_at=NOW))
+        csrf = await sign_in(client, "alice")
+        for body in ({}, {"justification": ""}, {"justification": "   "}):
+            response = await client.post("/api/holds/o-7/deny", json=body, headers={"X-CSRF-Token": csrf})
+            assert response.status == 400
+            assert "deny needs a justification" in (await response.json())["message"]
+        form = await client.post("/holds/o-7/deny", data={"csrf": csrf, "justification": ""})
+        assert form.status == 400
+        page = await client.get("/holds/o-7")
+        text = await page.text()
+        assert 'data-action="deny"' in text
+        deny_form = text[text.index('data-action="deny"') :]
+        assert "required" in deny_form[: deny_form.index("</form>")]
+        accepted = await client.post(
+            "/api/holds/o-7/deny",
+            json={"justification": "end user confirmed military"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert accepted.status == 202
+
+    h = run(scenario)
+    assert [(r.action, r.justification) for r in h.outbox.reviews] == [
+        (ReviewAction.DENY, "end user confirmed military")
+    ]
+    assert [a.outcome for a in h.outbox.audits if a.action == "deny"] == [AuditOutcome.REFUSED] * 4 + [
+        AuditOutcome.REQUESTED
+    ]

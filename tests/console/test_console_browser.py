@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from kafka import KafkaProducer
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from pipeline.console.auth import hash_password
@@ -312,3 +312,65 @@ def test_unauthenticated_gets_401_and_a_viewer_gets_403(
     )
     assert refused.status == 403
     assert page.request.get(f"{console.url}/api/holds/{order_id}").json()["open"] is True
+
+
+def test_deny_asks_for_a_justification_and_a_confirmation(
+    console: RunningConsole, new_page: Callable[[], Page], topic_reader: Callable[..., list[Any]]
+) -> None:
+    order_id = f"ORD-{uuid.uuid4().hex[:8]}"
+    publish(console.settings, licence_hold(order_id))
+    page = new_page()
+    sign_in(page, console.url, "alice", f"/holds/{order_id}")
+    form = page.locator('form[data-action="deny"]')
+    dialogs: list[str] = []
+    accepting = [True]
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        if accepting[-1]:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    # Without a justification the browser does not send the form: nothing asks, nothing happens.
+    form.locator("button").click()
+    expect(form.locator("textarea")).to_have_js_property("validity.valueMissing", value=True)
+    expect(page.locator(".notice")).to_have_count(0)
+    assert dialogs == []
+
+    form.locator("textarea").fill("End user named on a MOFCOM notice; shipment refused")
+    accepting.append(False)
+    form.locator("button").click()
+    expect(page.locator(".notice")).to_have_count(0)
+    assert len(dialogs) == 1
+    assert order_id in dialogs[0]
+
+    accepting.append(True)
+    form.locator("button").click()
+    expect(page.locator(".notice").first).to_have_text("Deny sent.")
+    # The applier's follow-up: a banner, or already the state line when it won the race with the redirect.
+    expect(page.locator("main")).to_contain_text(re.compile("A newer decision replaced this one|denied"))
+    page.reload()
+    expect(page.locator("#hold-state")).to_contain_text("denied: the block is confirmed")
+    expect(page.locator('form[data-action="deny"]')).to_have_count(0)
+    assert len(dialogs) == 2
+
+    audits = audit_records(console.settings, topic_reader, order_id, 2)
+    assert [(a.actor, a.action, a.outcome, a.why) for a in audits] == [
+        ("alice", "deny", "requested", "End user named on a MOFCOM notice; shipment refused"),
+        ("alice", "deny", "applied", "End user named on a MOFCOM notice; shipment refused"),
+    ]
+
+
+def test_a_saved_cookie_does_not_act_after_sign_out(
+    console: RunningConsole, new_page: Callable[[], Page]
+) -> None:
+    page = new_page()
+    sign_in(page, console.url, "bob")
+    saved = [(c["name"], c["value"]) for c in page.context.cookies()]
+    assert page.request.get(f"{console.url}/api/holds").status == 200
+    page.click("header .who button")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.context.add_cookies([{"name": name, "value": value, "url": console.url} for name, value in saved])
+    assert page.request.get(f"{console.url}/api/holds").status == 401

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +17,8 @@ from kafka import KafkaProducer
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
 from pipeline.holds.samples import licence_hold
-from pipeline.settings import Settings
+from pipeline.settings import Settings, settings_env
+from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, Review, ReviewAction
 
 pytestmark = pytest.mark.kafka
@@ -78,3 +84,64 @@ def test_list_release_and_show_from_the_command_line(
     shown = capsys.readouterr().out
     assert "review release by alice: end use on file" in shown
     assert "cn.dual-use.gallium.end-use-missing" in shown
+
+
+def publish_holds(settings: Settings, holds: list[DecisionRecord]) -> None:
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20)
+    for hold in holds:
+        producer.send(settings.topics.decisions, hold.model_dump_json().encode(), key=hold.order_id.encode())
+    producer.flush(timeout=60)
+    producer.close()
+
+
+FORGED_ID = "ORD-REAL\x1b[2K\r\nORD-FORGED  released\u202e\x9b0m"
+
+
+def test_holds_list_and_show_print_control_characters_visibly(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hold = licence_hold(FORGED_ID)
+    reasons = [r.model_copy(update={"line_id": "1\x1b]8;;http://evil.example\x07"}) for r in hold.reasons]
+    publish_holds(cli_env, [hold.model_copy(update={"reasons": reasons})])
+
+    assert run_cli(monkeypatch, "holds", "list") == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("ORD-REAL\\x1b[2K\\r\\nORD-FORGED  released\\u202e\\x9b0m")
+    assert run_cli(monkeypatch, "holds", "show", FORGED_ID) == 0
+    shown = capsys.readouterr().out
+    assert "order ORD-REAL\\x1b[2K\\r\\nORD-FORGED" in shown
+    for output in (listed, shown):
+        assert not {unicodedata.category(ch) for ch in output.replace("\n", "")} & {"Cc", "Cf", "Zl", "Zp"}
+        assert output.count("\n") == len(output.splitlines())
+
+    assert run_cli(monkeypatch, "holds", "list", "--json") == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["order_id"] == FORGED_ID
+    assert line.isascii()
+    assert line.isprintable()
+
+    assert run_cli(monkeypatch, "holds", "show", "NO-SUCH\x1b[31m") == 1
+    assert "NO-SUCH\\x1b[31m" in capsys.readouterr().err
+
+
+def test_holds_list_into_a_closed_pipe_ends_quietly(cli_env: Settings) -> None:
+    """`screening holds list | head -1` with more rows than a pipe buffers: exit 0, nothing on stderr."""
+    publish_holds(cli_env, [licence_hold(f"ORD-PIPE-{n:05}") for n in range(1500)])
+    env = {**os.environ, **settings_env(cli_env), "SCREENING_CONSOLE_USERS": ""}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pipeline.cli import main; sys.exit(main())",
+            "holds",
+            "list",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith(b"ORD-PIPE-")
+    child.stdout.close()
+    _, errors = child.communicate(timeout=90)
+    assert (child.returncode, errors.decode()) == (0, "")

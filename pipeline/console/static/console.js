@@ -1,3 +1,15 @@
+// Actions that cannot be undone ask first: a form with data-confirm is sent only when confirmed.
+(function () {
+  "use strict";
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
+    });
+  }
+})();
+
 // Live pages without a reload: the queue polls /api/holds every 2 s with the page's filters and swaps in
 // the rows it renders; a detail page polls its order and says when a newer decision replaced the one shown.
 (function () {
