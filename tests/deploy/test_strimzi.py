@@ -84,3 +84,14 @@ def test_the_strimzi_cluster_is_as_durable_as_the_local_one() -> None:
     (listener,) = kafka["spec"]["kafka"]["listeners"]
     assert listener["tls"] is True
     assert listener["authentication"]["type"] == local["sasl.enabled.mechanisms"].lower()
+
+
+def test_the_readme_lists_every_topic_and_role() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deploying to your cluster", 1)[1].split("\n## ", 1)[0]
+    settings = Settings()
+    for spec in topic_specs(settings):
+        short = spec.name.removeprefix(f"{settings.app_id}-{settings.app_id}.")
+        assert f"`{spec.name}`" in section or short.split("-changelog")[0] in section, spec.name
+    for principal in {g.principal.removeprefix("User:") for g in acl_plan(settings)}:
+        assert f"| {principal} |" in section, principal
