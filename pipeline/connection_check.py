@@ -19,6 +19,8 @@ from pipeline.settings import Settings
 
 TOPIC_AUTHORIZATION_FAILED = 29
 UNKNOWN_TOPIC = 3
+# aiokafka closes a refused connection's transport on the next loop turn: let it before returning.
+_LET_CLOSE_S = 0.05
 
 
 class ConnectionCheckError(RuntimeError):
@@ -38,8 +40,9 @@ def _explain(exc: BaseException, address: str, settings: Settings) -> str:
 
     if isinstance(exc, ssl.SSLCertVerificationError):
         line = (
-            f"TLS handshake with {address} failed: {exc.verify_message}; the broker's certificate is not "
-            f"signed by a CA in SCREENING_SSL_CAFILE ({settings.ssl_cafile or 'the system store'})"
+            f"TLS handshake with {address} failed: certificate verify failed ({exc.verify_message}); the "
+            f"broker's certificate is not signed by a CA in SCREENING_SSL_CAFILE "
+            f"({settings.ssl_cafile or 'the system store'})"
         )
     elif isinstance(exc, ssl.SSLError):
         line = f"TLS handshake with {address} failed: {exc.reason or exc}"
@@ -80,8 +83,9 @@ async def check_connection(settings: Settings, *, timeout_s: float = 10.0) -> st
             unreachable.append(_explain(exc, address, settings))
             continue
         except Exception as exc:  # the client library's own failures are what this check explains
+            await asyncio.sleep(_LET_CLOSE_S)
             raise ConnectionCheckError(_explain(exc, address, settings)) from exc
-        conn.close()
+        await conn.close()
         who = f" as {security.username!r}" if security.uses_sasl else ""
         return f"connected to {address}{who} over {security.protocol}"
     raise ConnectionCheckError("; ".join(unreachable) or "SCREENING_BOOTSTRAP_SERVERS is empty")

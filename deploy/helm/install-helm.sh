@@ -14,7 +14,8 @@ built_version() { go version -m "$HELM" 2>/dev/null | awk -v m="$HELM_MODULE" '$
 mkdir -p "$BIN"
 exec 9>"$BIN/.helm.lock"
 flock 9  # make test and pytest may ask at once
-if [[ -x "$HELM" ]] && command -v go >/dev/null 2>&1 && [[ "$(built_version)" == "$HELM_VERSION" ]]; then
+# Without go the version cannot be read back; a helm this script built earlier is kept.
+if [[ -x "$HELM" ]] && { ! command -v go >/dev/null 2>&1 || [[ "$(built_version)" == "$HELM_VERSION" ]]; }; then
     echo "$BIN"
     exit 0
 fi

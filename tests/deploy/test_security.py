@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import ssl
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from pipeline.connection_check import ConnectionCheckError, check_connection
 from pipeline.security import (
     SecuritySettingsError,
     aiokafka_config,
@@ -228,3 +230,12 @@ def test_idempotence_without_acks_all_is_refused() -> None:
         kafka_python_producer_config(Settings(producer_acks="1"))
     with pytest.raises(SecuritySettingsError, match="SCREENING_PRODUCER_ACKS='many' is not one of all, 1, 0"):
         aiokafka_producer_config(Settings(producer_acks="many"))
+
+
+def test_the_connection_check_names_an_unreachable_server_and_a_bad_setting(ca_pem: Path) -> None:
+    closed = Settings(bootstrap_servers="127.0.0.1:1")
+    with pytest.raises(ConnectionCheckError, match=r"^cannot reach 127\.0\.0\.1:1: "):
+        asyncio.run(check_connection(closed, timeout_s=5))
+    unusable = Settings(security_protocol="SASL_SSL", sasl_mechanism="GSSAPI", ssl_cafile=ca_pem)
+    with pytest.raises(ConnectionCheckError, match="SCREENING_SASL_MECHANISM='GSSAPI' is not one of"):
+        asyncio.run(check_connection(unusable))

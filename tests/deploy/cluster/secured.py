@@ -7,10 +7,12 @@ creates their topics with replication 3, so runs never see each other's data.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
+import time
 from pathlib import Path
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer
 
 from pipeline.security import kafka_python_config
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
@@ -20,9 +22,10 @@ CLUSTER_DIR = PROJECT_ROOT / ".run" / "cluster"
 USERS = ("admin", "operator", "worker", "console", "producer")
 
 
-def cluster(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def cluster(*args: str, timeout: float = 600, fresh: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KAFKA_CLUSTER_FRESH": "1"} if fresh else None
     return subprocess.run(
-        ["bash", str(CLUSTER), *args], capture_output=True, text=True, check=False, timeout=timeout
+        ["bash", str(CLUSTER), *args], capture_output=True, text=True, check=False, timeout=timeout, env=env
     )
 
 
@@ -58,3 +61,13 @@ class SecuredCluster:
 
 def running() -> bool:
     return cluster("status", timeout=30).stdout.count(": running") == 3
+
+
+def read_values(consumer: KafkaConsumer, prefix: bytes, count: int, timeout_s: float = 60) -> list[bytes]:
+    """The values starting with `prefix`, read until `count` arrived (or the timeout, to show what did)."""
+    found: list[bytes] = []
+    deadline = time.monotonic() + timeout_s
+    while len(found) < count and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=1000).values():
+            found.extend(r.value for r in records if r.value is not None and r.value.startswith(prefix))
+    return found
