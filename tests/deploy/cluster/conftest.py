@@ -1,4 +1,4 @@
-"""The secured cluster, started once per session for the `cluster` tests (and stopped if it started it)."""
+"""The secured cluster, started for the `cluster` tests and stopped after them if they started it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pipeline.topics import topic_specs
 from tests.deploy.cluster.secured import CLUSTER_DIR, SecuredCluster, cluster, running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def secured_cluster() -> Iterator[SecuredCluster]:
     was_running = running()
     # A cluster this session starts begins empty: earlier sessions' topics would slow every start.
