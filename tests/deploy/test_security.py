@@ -239,3 +239,17 @@ def test_the_connection_check_names_an_unreachable_server_and_a_bad_setting(ca_p
     unusable = Settings(security_protocol="SASL_SSL", sasl_mechanism="GSSAPI", ssl_cafile=ca_pem)
     with pytest.raises(ConnectionCheckError, match="SCREENING_SASL_MECHANISM='GSSAPI' is not one of"):
         asyncio.run(check_connection(unusable))
+
+
+def test_a_faust_app_hands_aiokafka_the_same_connection_options(ca_pem: Path, password_file: Path) -> None:
+    import faust
+    from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+
+    settings = scram(ca_pem, password_file)
+    app = faust.App("security-test", broker="kafka://127.0.0.1:1", **faust_config(settings))
+    assert app.conf.producer_acks == -1
+    handed = dict(credentials_to_aiokafka_auth(app.conf.broker_credentials))
+    expected = aiokafka_config(settings)
+    assert isinstance(handed.pop("ssl_context"), ssl.SSLContext)
+    expected.pop("ssl_context")
+    assert handed == expected
