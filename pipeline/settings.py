@@ -127,6 +127,20 @@ class Settings:
     log_level: str = "WARNING"
     # Review SLA for a hold; exported as screening_hold_sla_seconds, which HoldQueueAgeing compares with.
     hold_sla_seconds: float = 4 * 3600.0
+    # How every Kafka client connects (turned into each client's arguments by pipeline/security.py).
+    # PLAINTEXT suits the local broker; a company cluster usually asks for SASL_SSL, SCRAM-SHA-512.
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: SecretStr = field(default_factory=lambda: SecretStr(""))
+    # A mounted secret instead of the password in the environment; read when a client is built.
+    sasl_password_file: Path | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    # Every in-sync replica acknowledges a record, and a retried send never writes it twice.
+    producer_acks: str = "all"
+    producer_idempotence: bool = True
 
     @property
     def topics(self) -> TopicNames:
@@ -137,12 +151,18 @@ def _paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p) for p in value.split(os.pathsep) if p)
 
 
-def _flag(value: str) -> bool:
-    if value.strip().lower() in {"1", "true", "yes", "on"}:
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _flag(name: str, value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
         return True
-    if value.strip().lower() in {"0", "false", "no", "off"}:
+    if value.lower() in {"0", "false", "no", "off"}:
         return False
-    msg = f"expected true or false, got {value!r}"
+    msg = f"{name}={value!r} is neither true nor false"
     raise ValueError(msg)
 
 
@@ -192,9 +212,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_users=env.get("SCREENING_CONSOLE_USERS", base.console_users),
         console_session_secret=SecretStr(env.get("SCREENING_CONSOLE_SESSION_SECRET", "")),
         console_session_hours=float(env.get("SCREENING_CONSOLE_SESSION_HOURS", base.console_session_hours)),
-        console_secure_cookie=_flag(env["SCREENING_CONSOLE_SECURE_COOKIE"])
-        if env.get("SCREENING_CONSOLE_SECURE_COOKIE")
-        else not _is_loopback(env.get("SCREENING_CONSOLE_URL", base.console_url)),
+        console_secure_cookie=_flag(
+            "SCREENING_CONSOLE_SECURE_COOKIE",
+            env.get("SCREENING_CONSOLE_SECURE_COOKIE"),
+            default=not _is_loopback(env.get("SCREENING_CONSOLE_URL", base.console_url)),
+        ),
         console_signin_max_failures=int(
             env.get("SCREENING_CONSOLE_SIGNIN_MAX_FAILURES", base.console_signin_max_failures)
         ),
@@ -209,6 +231,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
         hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
+        security_protocol=env.get("SCREENING_SECURITY_PROTOCOL", base.security_protocol),
+        sasl_mechanism=env.get("SCREENING_SASL_MECHANISM", base.sasl_mechanism),
+        sasl_username=env.get("SCREENING_SASL_USERNAME", base.sasl_username),
+        sasl_password=SecretStr(env.get("SCREENING_SASL_PASSWORD", "")),
+        sasl_password_file=_optional_path(env.get("SCREENING_SASL_PASSWORD_FILE")),
+        ssl_cafile=_optional_path(env.get("SCREENING_SSL_CAFILE")),
+        ssl_certfile=_optional_path(env.get("SCREENING_SSL_CERTFILE")),
+        ssl_keyfile=_optional_path(env.get("SCREENING_SSL_KEYFILE")),
+        producer_acks=env.get("SCREENING_PRODUCER_ACKS", base.producer_acks),
+        producer_idempotence=_flag(
+            "SCREENING_PRODUCER_IDEMPOTENCE",
+            env.get("SCREENING_PRODUCER_IDEMPOTENCE"),
+            base.producer_idempotence,
+        ),
     )
 
 
@@ -228,3 +264,26 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
         "SCREENING_LOG_LEVEL": settings.log_level,
     }
+
+
+def security_env(settings: Settings) -> dict[str, str]:
+    """The `SCREENING_*` connection-security variables that make a subprocess connect as `settings` do.
+
+    A password given in the environment is passed on as such; prefer the password file."""
+    env = {
+        "SCREENING_SECURITY_PROTOCOL": settings.security_protocol,
+        "SCREENING_SASL_MECHANISM": settings.sasl_mechanism,
+        "SCREENING_SASL_USERNAME": settings.sasl_username,
+        "SCREENING_PRODUCER_ACKS": settings.producer_acks,
+        "SCREENING_PRODUCER_IDEMPOTENCE": "true" if settings.producer_idempotence else "false",
+    }
+    if settings.sasl_password.get_secret_value():
+        env["SCREENING_SASL_PASSWORD"] = settings.sasl_password.get_secret_value()
+    files = {
+        "SCREENING_SASL_PASSWORD_FILE": settings.sasl_password_file,
+        "SCREENING_SSL_CAFILE": settings.ssl_cafile,
+        "SCREENING_SSL_CERTFILE": settings.ssl_certfile,
+        "SCREENING_SSL_KEYFILE": settings.ssl_keyfile,
+    }
+    env.update({name: str(path) for name, path in files.items() if path is not None})
+    return env

@@ -138,3 +138,25 @@ def test_workers_keep_their_tables_in_rocksdb_on_a_volume_of_their_own(
         assert source in compose["volumes"], name
         mounts.append(source)
     assert len(set(mounts)) == len(mounts)  # RocksDB locks its files: one data dir per worker
+
+
+def test_the_cluster_profile_runs_three_secured_nodes_from_the_shared_template(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    profile = {name for name, service in services.items() if "cluster" in service.get("profiles", [])}
+    assert profile == {"cluster-init", "kafka-1", "kafka-2", "kafka-3", "cluster-acls"}
+    script = PROJECT_ROOT / "deploy" / "kafka" / "compose-node.sh"
+    assert "cluster-node.properties" in script.read_text(encoding="utf-8")
+    for n in (1, 2, 3):
+        node = services[f"kafka-{n}"]
+        assert node["entrypoint"] == ["bash", "/opt/cluster/compose-node.sh"]
+        assert node["command"] == [str(n)]
+        assert "./deploy/kafka:/opt/cluster:ro" in node["volumes"]
+        assert f"kafka-{n}-data:/var/lib/kafka/data" in node["volumes"]
+        assert node["depends_on"]["cluster-init"]["condition"] == "service_completed_successfully"
+        assert not node.get("ports"), "the secured nodes are reached inside the compose network only"
+    acls = services["cluster-acls"]
+    assert {d: c["condition"] for d, c in acls["depends_on"].items()} == {
+        f"kafka-{n}": "service_healthy" for n in (1, 2, 3)
+    }
+    assert "apply-acls" in acls["command"][0]
