@@ -118,6 +118,8 @@ class Settings:
     log_level: str = "WARNING"
     # Review SLA for a hold; exported as screening_hold_sla_seconds, which HoldQueueAgeing compares with.
     hold_sla_seconds: float = 4 * 3600.0
+    # An open order's state is removed this many days after its ship date (its event date without one).
+    state_retention_days: int = 90
 
     @property
     def topics(self) -> TopicNames:
@@ -165,6 +167,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_session_secret=SecretStr(env.get("SCREENING_CONSOLE_SESSION_SECRET", "")),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
         hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
+        state_retention_days=int(env.get("SCREENING_STATE_RETENTION_DAYS", base.state_retention_days)),
     )
 
 
@@ -183,4 +186,5 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SCREENING_RULES_FILE": str(settings.rules_file),
         "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
         "SCREENING_LOG_LEVEL": settings.log_level,
+        "SCREENING_STATE_RETENTION_DAYS": str(settings.state_retention_days),
     }

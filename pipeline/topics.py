@@ -24,10 +24,10 @@ ORDERS_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 INVALID_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 KEEP_FOREVER = "-1"
 
-# The app's faust tables (pipeline/rescreen/stateful.py, pipeline/licences/agent.py). Their
+# The app's faust tables (pipeline/worker/agents.py). Their
 # changelogs are declared here because a fresh worker on a busy host can look them up before faust
 # creates them, keep the stale metadata and refuse every order with PartitionsMismatch.
-TABLES: tuple[str, ...] = ("order-state", "current-decisions", "licence-ledger")
+TABLES: tuple[str, ...] = ("order-state", "licence-ledger")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 SCREENING_FAILED_RULE = "pipeline.screening-error"
 
-# Stateful last step (revisions, licence draws): may replace a screened order's messages.
-Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound]], list[Outbound]]
+# Stateful last step (order state, revisions, licence draws): may replace a screened order's messages.
+Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound], SourceRecord], list[Outbound]]
 
 
 def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRecord:
@@ -94,7 +94,7 @@ class RecordProcessor:
             )
             messages = decision_messages(self._settings, parsed, record)
             if self._finisher is not None:
-                messages = self._finisher(parsed, record, messages)
+                messages = self._finisher(parsed, record, messages, source)
             # A licence order's decision is counted by the licence agent once its draw is applied.
             if any(message.topic == self._settings.topics.decisions for message in messages):
                 seconds = time.perf_counter() - started

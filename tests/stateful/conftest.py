@@ -16,8 +16,14 @@ from tests.worker_process import spawn_worker
 
 @pytest.fixture
 def flow(isolate: Callable[[str, Path], Settings], tmp_path: Path) -> Settings:
-    """Own topics (created) and consumer group on the real broker."""
-    settings = replace(isolate("stateful", tmp_path), order_partitions=PARTITIONS)
+    """Own topics (created) and consumer group on the real broker.
+
+    The fixture orders ship in March 2026; a long retention keeps them open for the tests that
+    revise, cancel or re-screen them (test_stateful_retention.py tests the default).
+    """
+    settings = replace(
+        isolate("stateful", tmp_path), order_partitions=PARTITIONS, state_retention_days=36_500
+    )
     ensure_topics(settings)
     return settings
 

@@ -18,7 +18,7 @@ def test_every_table_changelog_is_declared_with_the_table_partitions(tmp_path: P
 
     tables = list(app.tables.values())
 
-    assert len(tables) == 3
+    assert len(tables) == 2
     for table in tables:
         spec = declared[table.changelog_topic.get_topic_name()]
         assert spec.partitions == table.partitions == settings.order_partitions
