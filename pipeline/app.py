@@ -11,11 +11,11 @@ from typing import Any
 
 import faust
 
+from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.rescreen.agent import APPLIED_HEADER, CurrentDecisions
 from pipeline.rescreen.stateful import register_stateful
 from pipeline.screening import Screener
 from pipeline.settings import Settings
-from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.partitioner import RememberingPartitioner

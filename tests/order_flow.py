@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.licences.agent import LicenceDesk, draw_message
-from pipeline.reference.publish import envelope_for
+from pipeline.reference.envelope import envelope_for
 from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.rescreen.agent import CurrentDecisions, Rescreener
 from pipeline.rescreen.tracking import OrderTracker

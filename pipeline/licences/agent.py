@@ -21,12 +21,12 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
+from pipeline.kafka.topics import table_name
 from pipeline.licences.ledger import LicenceLedger
 from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
-from pipeline.topics import table_name
 from pipeline.worker.changelog import changelog_table
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound, decision_messages

@@ -13,13 +13,13 @@ from typing import Any
 
 import faust
 
+from pipeline.kafka.topics import table_name
 from pipeline.licences import agent as licence_agent
 from pipeline.reference.agent import ReferenceWatcher
 from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.rescreen.agent import APPLIED_HEADER, CurrentDecisions, Rescreener
 from pipeline.rescreen.tracking import OrderTracker
 from pipeline.settings import Settings
-from pipeline.topics import table_name
 from pipeline.worker.changelog import changelog_table
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.outputs import Outbound

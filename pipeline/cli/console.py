@@ -123,7 +123,7 @@ def _read_password(prompt: str) -> str:
 
 
 def _snapshot(settings: Settings) -> HoldQueue:
-    from pipeline.holds.kafka_io import read_snapshot
+    from pipeline.kafka.holds import read_snapshot
 
     return asyncio.run(read_snapshot(settings))
 
@@ -217,7 +217,7 @@ def _act(args: argparse.Namespace) -> int:
 
 async def _perform(settings: Settings, reviewer: str, request: ActionRequest) -> tuple[int, str]:
     from pipeline.console.actions import perform
-    from pipeline.holds.kafka_io import KafkaOutbox, read_snapshot
+    from pipeline.kafka.holds import KafkaOutbox, read_snapshot
 
     queue = await read_snapshot(settings)
     outbox = KafkaOutbox(settings)
