@@ -110,9 +110,9 @@ async def _until_signalled(service: Coroutine[Any, Any, None]) -> None:
 
 
 def _apply_reviews(_: argparse.Namespace) -> int:
-    from pipeline.holds.apply import run_review_applier
+    from pipeline.holds import applier
 
-    asyncio.run(_until_signalled(run_review_applier(load_settings())))
+    asyncio.run(_until_signalled(applier.run(load_settings())))
     return 0
 
 

@@ -26,11 +26,11 @@ from pydantic import SecretStr
 from pipeline.console.auth import hash_password
 from pipeline.console.service import serve_console
 from pipeline.harness.ports import free_port
-from pipeline.holds.samples import licence_hold, party_list_hold
 from pipeline.kafka import clients
 from pipeline.settings import PROJECT_ROOT, Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AuditRecord
+from tests.holds.samples import licence_hold, party_list_hold
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

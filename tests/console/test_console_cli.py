@@ -10,10 +10,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
-from pipeline.holds.samples import licence_hold
 from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.review import AuditOutcome, AuditRecord, Review, ReviewAction
+from tests.holds.samples import licence_hold
 
 pytestmark = pytest.mark.kafka
 
