@@ -26,8 +26,8 @@ from bench.orders import OrderMix
 from bench.report import markdown_table, print_summary, summarize, write_plot, write_results
 from bench.sessions import Session, SessionResult
 from bench.workers import WorkerKind
+from pipeline.kafka.topics import TopicSpec, ensure_topics
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
-from pipeline.topics import TopicSpec, ensure_topics
 
 RESULTS_DIR = PROJECT_ROOT / "bench-results"
 RUN_DIR = PROJECT_ROOT / ".run" / "bench"

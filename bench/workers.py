@@ -10,8 +10,8 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.harness.worker_process import WORKER_COMMAND, WorkerProcess
 from pipeline.settings import Settings
-from soak.harness import WORKER_COMMAND, WorkerProcess
 
 
 class WorkerKind(StrEnum):

@@ -8,10 +8,10 @@ from typing import Any
 
 import faust
 
+from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
 from pipeline.settings import Settings
-from pipeline.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.worker.agents import register_worker
 from pipeline.worker.observer import NullObserver, PipelineObserver
 from pipeline.worker.partitioner import RememberingPartitioner

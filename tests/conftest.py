@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from pipeline.harness.ports import free_port
+from pipeline.kafka import clients
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import Settings, load_settings
-from pipeline.topics import ensure_topics
 
 OrderDict = dict[str, Any]
 
@@ -76,12 +78,6 @@ def kafka_settings() -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def isolated_settings(base: Settings, label: str, data_dir: Path) -> Settings:
     """`base` with a topic prefix, app id and web port nobody else uses."""
     unique = f"{label}-{uuid.uuid4().hex[:8]}"
@@ -134,14 +130,9 @@ def read_topics(
     timeout_s: float = 60,
 ) -> list[Received]:
     """Read `topics` from the beginning until `until(records)` holds; fail on timeout."""
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=100,
-    )
+    consumer = clients.consumer(settings, "test-reader", fetch_max_wait_ms=100)
     received: list[Received] = []
     try:
         partitions = [

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.flow.wiring import OrderFlow
-from pipeline.reference.publish import envelope_for
+from pipeline.reference.envelope import envelope_for
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import BUNDLED_DATA, Settings
 from pipeline.worker.observer import PipelineObserver

@@ -16,8 +16,8 @@ from prometheus_client import CollectorRegistry
 from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, SessionSigner, parse_users
 from pipeline.holds import applier
-from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.holds.queue import HoldQueue
+from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 

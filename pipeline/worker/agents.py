@@ -25,11 +25,11 @@ from pipeline.flow.rescreen import (
     rescreen_request,
 )
 from pipeline.flow.wiring import OrderFlow
+from pipeline.kafka.topics import table_name
 from pipeline.reference.agent import ReferenceWatcher
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
 from pipeline.settings import Settings
-from pipeline.topics import table_name
 from pipeline.worker.changelog import ChangelogTable, changelog_table
 from pipeline.worker.observer import PipelineObserver
 from pipeline.worker.outputs import SourceRecord

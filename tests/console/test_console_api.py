@@ -22,10 +22,10 @@ from pipeline.console.auth import SessionSigner, hash_password, parse_users
 from pipeline.holds.applier import ReviewApplier
 from pipeline.holds.outbox import MemoryOutbox
 from pipeline.holds.queue import HoldQueue
-from pipeline.holds.samples import licence_hold, party_list_hold
 from pipeline.metrics.holds import register_hold_queue_metrics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import AuditOutcome, ReviewAction
+from tests.holds.samples import licence_hold, party_list_hold
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
 
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
-from pipeline.holds.samples import licence_hold
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.review import AuditOutcome, AuditRecord, Review, ReviewAction
+from tests.holds.samples import licence_hold
 
 pytestmark = pytest.mark.kafka
 
@@ -47,7 +47,7 @@ def test_list_release_and_show_from_the_command_line(
     topic_reader: Callable[..., list[Any]],
 ) -> None:
     hold = licence_hold("ORD-CLI-1")
-    producer = KafkaProducer(bootstrap_servers=cli_env.bootstrap_servers)
+    producer = clients.producer(cli_env, "test")
     producer.send(cli_env.topics.decisions, hold.model_dump_json().encode(), key=b"ORD-CLI-1").get(timeout=30)
     producer.close()
 

@@ -19,15 +19,15 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.demo.produce import make_producer
 from pipeline.intake import Rejection, parse_order
+from pipeline.kafka.orders import make_producer
+from pipeline.kafka.topics import ensure_topics
 from pipeline.licences.ledger import LicenceLedger
 from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest, plan_draw
 from pipeline.reference.snapshot import build_snapshot
 from pipeline.screening import build_screener
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.topics import ensure_topics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.licence import Licence
 from tests.integration.conftest import RunningWorker, start_worker

@@ -17,6 +17,7 @@ from stateful_support import (  # type: ignore[import-not-found]
     read_decisions,
 )
 
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.decision import Route
 from tests.order_flow import chair_line
@@ -47,16 +48,14 @@ def test_two_workers_interleaved_on_one_licence_never_draw_beyond_its_balance(
 
 
 def test_redelivered_events_do_not_draw_twice(flow: Settings, start_workers: StartWorkers) -> None:
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
     start_workers(flow, 1)
     first = order("ORD-A", kg=150)
     produce(flow, [first])
     assert routes(flow, "ORD-A") == {"ORD-A": Route.RELEASE}
     # Kafka redelivers the order and the internal draw request (as after a crash before commit).
-    consumer = KafkaConsumer(
-        bootstrap_servers=flow.bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
+    consumer = clients.consumer(flow, "test")
     topic = flow.topics.licence_draws
     parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
     consumer.assign(parts)
@@ -64,9 +63,7 @@ def test_redelivered_events_do_not_draw_twice(flow: Settings, start_workers: Sta
     draws = [r for batch in consumer.poll(timeout_ms=5000).values() for r in batch]
     consumer.close()
     assert len(draws) == 1
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(bootstrap_servers=flow.bootstrap_servers)
+    producer = clients.producer(flow, "test")
     producer.send(topic, key=draws[0].key, value=draws[0].value).get(timeout=30)
     producer.close()
     produce(flow, [first])

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from stateful_support import PARTITIONS, Worker, decided, produce, read_decisions  # type: ignore[import-not-found]
 
+from pipeline.kafka.topics import changelog_topic
 from pipeline.settings import Settings
-from pipeline.topics import changelog_topic
 from pipeline.worker.partitioner import key_partition
 from tests.conftest import Received, read_topics
 from tests.order_flow import chair_line

@@ -51,7 +51,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _topics_create(args: argparse.Namespace) -> int:
-    from pipeline.topics import ensure_topics
+    from pipeline.kafka.topics import ensure_topics
 
     created, existing = ensure_topics(_settings(args))
     Console().print(f"topics: {len(created)} created, {len(existing)} already present")
@@ -59,7 +59,7 @@ def _topics_create(args: argparse.Namespace) -> int:
 
 
 def _topics_list(args: argparse.Namespace) -> int:
-    from pipeline.topics import list_topics
+    from pipeline.kafka.topics import list_topics
 
     table = Table("Topic", "Partitions")
     for name, partitions in sorted(list_topics(_settings(args)).items()):
@@ -69,7 +69,7 @@ def _topics_list(args: argparse.Namespace) -> int:
 
 
 def _produce(args: argparse.Namespace) -> int:
-    from pipeline.demo.produce import produce, read_records
+    from pipeline.kafka.orders import produce, read_records
 
     sent = produce(_settings(args), read_records(args.file))
     Console().print(f"sent {sent} records")

@@ -110,9 +110,9 @@ async def _until_signalled(service: Coroutine[Any, Any, None]) -> None:
 
 
 def _apply_reviews(_: argparse.Namespace) -> int:
-    from pipeline.holds.apply import run_review_applier
+    from pipeline.holds import applier
 
-    asyncio.run(_until_signalled(run_review_applier(load_settings())))
+    asyncio.run(_until_signalled(applier.run(load_settings())))
     return 0
 
 
@@ -123,7 +123,7 @@ def _read_password(prompt: str) -> str:
 
 
 def _snapshot(settings: Settings) -> HoldQueue:
-    from pipeline.holds.kafka_io import read_snapshot
+    from pipeline.kafka.holds import read_snapshot
 
     return asyncio.run(read_snapshot(settings))
 
@@ -217,7 +217,7 @@ def _act(args: argparse.Namespace) -> int:
 
 async def _perform(settings: Settings, reviewer: str, request: ActionRequest) -> tuple[int, str]:
     from pipeline.console.actions import perform
-    from pipeline.holds.kafka_io import KafkaOutbox, read_snapshot
+    from pipeline.kafka.holds import KafkaOutbox, read_snapshot
 
     queue = await read_snapshot(settings)
     outbox = KafkaOutbox(settings)

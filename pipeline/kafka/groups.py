@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 
 COORDINATOR_WAIT_S = 60.0
@@ -20,9 +21,7 @@ def run_app_id(settings: Settings) -> str:
 
 
 def _admin(settings: Settings) -> Any:
-    from kafka import KafkaAdminClient
-
-    return KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.app_id}-demo")
+    return clients.admin(settings, "demo")
 
 
 def start_group_at(settings: Settings, group_id: str, topic: str, offsets: dict[int, int]) -> None:

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _load(args: argparse.Namespace) -> int:
-    from pipeline.reference.publish import ReferenceFileError, envelope_for, publish
+    from pipeline.kafka.reference import publish
+    from pipeline.reference.envelope import ReferenceFileError, envelope_for
     from pipeline.reference.snapshot import ReferenceRefusedError, build_snapshot
 
     console = Console()

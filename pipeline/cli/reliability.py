@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _mark(args: argparse.Namespace) -> int:
-    from pipeline.audit.readback import mark_run
+    from pipeline.kafka.readback import mark_run
 
     mark = mark_run(load_settings())
     Path(args.out).write_text(json.dumps(mark.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -42,7 +42,7 @@ def _mark(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from pipeline.audit.baseline import offline_baseline
-    from pipeline.audit.readback import ConservationProbe, RunMark
+    from pipeline.kafka.readback import ConservationProbe, RunMark
 
     settings = load_settings()
     mark = RunMark.from_json(json.loads(Path(args.since).read_text(encoding="utf-8"))) if args.since else None

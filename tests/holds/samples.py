@@ -1,4 +1,4 @@
-"""Example hold decisions for trying the console (`screening holds sample`) and for its tests.
+"""Example hold decisions for the hold workflow and console tests.
 
 The findings are shaped like the rule engine's: a rule id, a citation, evidence and, for list
 matches, the party-match evidence side by side.

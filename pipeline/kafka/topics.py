@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 
 def _admin(settings: Settings) -> Any:
-    from kafka import KafkaAdminClient
-
-    return KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.app_id}-topics",
-        request_timeout_ms=30_000,
-    )
+    return clients.admin(settings, "topics", request_timeout_ms=30_000)
 
 
 def ensure_topics(

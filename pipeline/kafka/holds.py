@@ -11,13 +11,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
 from pipeline.holds.queue import HoldQueue
+from pipeline.kafka import clients
+from pipeline.kafka.topics import TopicSpec, topic_specs
+from pipeline.kafka.topics import ensure_topics as create_missing_topics
 from pipeline.settings import Settings
-from pipeline.topics import TopicSpec, topic_specs
-from pipeline.topics import ensure_topics as create_missing_topics
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 from schemas.review import AllowlistEntry, AuditRecord, Review
@@ -48,9 +49,7 @@ class KafkaOutbox:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.bootstrap_servers, enable_idempotence=True, acks="all"
-        )
+        self._producer = clients.async_producer(settings, "holds", enable_idempotence=True, acks="all")
 
     async def start(self) -> None:
         await self._producer.start()
@@ -93,13 +92,7 @@ async def read_topics(
     once, between two batches, when the reader has reached the end offsets of its first assignment.
     """
     names = sorted(set(topics))
-    consumer = AIOKafkaConsumer(
-        *names,
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = clients.async_consumer(settings, "holds-reader", *names, auto_offset_reset="earliest")
     await consumer.start()
     ends: dict[TopicPartition, int] = {}
     waiting = on_caught_up is not None

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 
 Offsets = dict[int, int]
@@ -45,15 +46,7 @@ class RunOutcome:
 
 
 def _consumer(settings: Settings) -> Any:
-    from kafka import KafkaConsumer
-
-    return KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.app_id}-collect",
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=200,
-    )
+    return clients.consumer(settings, "collect", fetch_max_wait_ms=200)
 
 
 def end_offsets(settings: Settings, topic: str) -> Offsets:

@@ -25,6 +25,7 @@ from pipeline.audit.conservation import (
     check_conservation,
     current_decisions,
 )
+from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.decision import DeadLetter, DecisionRecord
 
@@ -51,10 +52,9 @@ class RunMark:
 
 
 def _consumer(settings: Settings) -> KafkaConsumer:
-    return KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
+    return clients.consumer(
+        settings,
+        "readback",
         auto_offset_reset="earliest",
         # Only what producers committed counts as published, should the worker use transactions.
         isolation_level="read_committed",

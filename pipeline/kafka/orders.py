@@ -1,4 +1,5 @@
-"""Stream a JSONL file of orders to `orders`, one record per line, keyed by order id.
+"""Orders onto the `orders` topic: a JSONL file, one record per line keyed by order id
+(`screening produce`), or (key, value) records from a harness.
 
 Lines are sent as the bytes they are, malformed ones included: the sample deliberately contains
 records the worker must dead-letter.
@@ -8,14 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 
+from pipeline.audit.conservation import OffsetRef
+from pipeline.kafka import clients
+from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES, ORDERS_MAX_MESSAGE_BYTES
 from pipeline.settings import Settings
-from pipeline.topics import ORDERS_MAX_MESSAGE_BYTES
 
 
 def read_records(path: Path) -> list[bytes]:
@@ -34,14 +37,37 @@ def order_key(record: bytes) -> bytes | None:
 
 
 def make_producer(settings: Settings) -> Any:
-    from kafka import KafkaProducer
+    return clients.producer(settings, "producer", linger_ms=5, max_request_size=ORDERS_MAX_MESSAGE_BYTES)
 
-    return KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.app_id}-producer",
+
+def durable_producer(settings: Settings) -> Any:
+    """A producer that rides out a broker restart: every replica acknowledges, sends are retried."""
+    return clients.producer(
+        settings,
+        "producer",
+        acks="all",
         linger_ms=5,
-        max_request_size=ORDERS_MAX_MESSAGE_BYTES,
+        retries=20,
+        max_request_size=INVALID_MAX_MESSAGE_BYTES,
+        request_timeout_ms=30_000,
     )
+
+
+def produce_keyed(
+    settings: Settings, records: Iterable[tuple[str, bytes]], *, topic: str | None = None
+) -> list[OffsetRef]:
+    """Produce (key, value) records to the orders topic, wait for every ack, return where each landed."""
+    sender = durable_producer(settings)
+    try:
+        futures = [
+            sender.send(topic or settings.topics.orders, key=key.encode("utf-8"), value=value)
+            for key, value in records
+        ]
+        sender.flush(timeout=60)
+        landed = [future.get(timeout=30) for future in futures]
+        return [OffsetRef(meta.partition, meta.offset) for meta in landed]
+    finally:
+        sender.close()
 
 
 def _progress(records: list[bytes], show: bool) -> Iterator[bytes]:

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.settings import PROJECT_ROOT, load_settings
+from pipeline.settings import BUNDLED_DATA, load_settings
 
 if TYPE_CHECKING:
     from pipeline.enrichment.parties.screener import PartyScreener
 
-EVAL_FILE = PROJECT_ROOT / "tests" / "enrichment" / "data" / "party_eval.csv"
+# Hand-written cases (names in other scripts, abbreviations, hard negatives), shipped with the package.
+EVAL_FILE = BUNDLED_DATA / "parties" / "party_eval.csv"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

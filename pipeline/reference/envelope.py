@@ -1,18 +1,13 @@
-"""Wrap reference files in envelopes and publish them to their compacted `reference.<kind>` topics.
-
-The record key is the kind, so compaction keeps the latest version of each data set and a worker
-starting later reads exactly one value per kind.
-"""
+"""Wrap reference files in envelopes: kind, version and content hash of one file, ready to publish
+(`pipeline.kafka.reference`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from pipeline.settings import Settings
 from schemas.reference import ReferenceEnvelope, ReferenceKind, content_hash
 
 _KIND_BY_STEM = {
@@ -72,27 +67,3 @@ def envelope_for(
         source=path.name,
         payload=text,
     )
-
-
-def publish(settings: Settings, envelopes: Iterable[ReferenceEnvelope], *, timeout: float = 30.0) -> None:
-    """Send every envelope and wait until the broker has them all."""
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id=f"{settings.app_id}-reference",
-        max_request_size=2 * 1024 * 1024,
-    )
-    try:
-        futures = [
-            producer.send(
-                settings.topics.reference(envelope.kind.value),
-                key=envelope.kind.value.encode(),
-                value=envelope.model_dump_json().encode(),
-            )
-            for envelope in envelopes
-        ]
-        for future in futures:
-            future.get(timeout=timeout)
-    finally:
-        producer.close(timeout=timeout)
