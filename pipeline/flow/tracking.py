@@ -119,6 +119,16 @@ class OrderTracker:
         self._write(order.order_id.encode(), OrderState(head, source.value or b"", decision_json), prior)
         return out
 
+    def close_open(self, order: OrderEvent) -> list[Outbound] | None:
+        """A newer `shipped` or `cancelled` revision of an open order, settled without screening it
+        (nothing is published for it but its licence settlement); None for any other event."""
+        if order.status is OrderStatus.ACTIVE:
+            return None
+        prior = self.state(order.order_id)
+        if prior is None or order.revision <= prior.head.revision:
+            return None
+        return self._settle(order, prior)
+
     def _close(
         self, order: OrderEvent, prior: OrderState | None, record: DecisionRecord, messages: list[Outbound]
     ) -> list[Outbound]:
@@ -128,6 +138,9 @@ class OrderTracker:
                 # Shipped without our having seen it open: decided as any order, nothing kept.
                 return self.route(order, record, messages)[0]
             return []
+        return self._settle(order, prior)
+
+    def _settle(self, order: OrderEvent, prior: OrderState) -> list[Outbound]:
         self.remove(order.order_id.encode(), prior.head)
         self.closed += 1
         licence = prior.head.licence

@@ -44,7 +44,9 @@ class OrderFlow:
         self.current = CurrentDecisions(self.tracker)
         self.desk = LicenceDesk(settings, store, ledger, reporting)
         self.rescreener = Rescreener(settings, self.tracker, self.screener, states, reporting)
-        self.processor = RecordProcessor(settings, screener or self.screener, reporting, self.tracker.finish)
+        self.processor = RecordProcessor(
+            settings, screener or self.screener, reporting, self.tracker.finish, self.tracker.close_open
+        )
 
     def on_order(self, source: SourceRecord) -> list[Outbound]:
         """The orders agent: expired states of the record's partition go, then the record is handled."""
