@@ -1,7 +1,9 @@
 """`make bench`: every layer measured in one run, on the broker named by SCREENING_BOOTSTRAP_SERVERS.
 
-Order: the broker's ceiling (Kafka perf tools), the framework's ceiling (pass-through agent), the
-pipeline with one worker then two, then the engine and party screening offline. bench/run.sh starts
+Order: the broker's ceiling (Kafka perf tools), the framework's ceiling (faust pass-through agent),
+the pipeline with one worker, the stricter faust ceiling, the Quix Streams screening app and
+pass-through, the pipeline with two workers, then the engine, party screening and the worker's own
+code offline. bench/run.sh starts
 and stops the broker around it.
 """
 
@@ -167,6 +169,25 @@ def main(argv: list[str] | None = None) -> int:
             mix=mix,
             sizes=sizes,
             loads=(1000,),
+            worker_env=worker_env,
+        ),
+        # Quix Streams, saturation only: the bar the worker's orders per CPU-second are held to.
+        _session(
+            WorkerKind.QUIX_SCREENING,
+            1,
+            settings=pipeline_settings,
+            mix=mix,
+            sizes=sizes,
+            loads=(),
+            worker_env=worker_env,
+        ),
+        _session(
+            WorkerKind.QUIX_PASSTHROUGH,
+            1,
+            settings=base,
+            mix=mix,
+            sizes=sizes,
+            loads=(),
             worker_env=worker_env,
         ),
         _session(
