@@ -14,7 +14,7 @@ PYTHON=.venv/bin/python
 
 if ! "$PYTHON" -c "import matplotlib, quixstreams" 2>/dev/null || [[ ! -x .venv/bin/py-spy ]]; then
     echo "Installing the bench extra (matplotlib, py-spy, quixstreams)"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+    PYTHONWARNINGS="ignore:Editable installation" "$PYTHON" -m pip install --quiet --disable-pip-version-check \
         -c requirements.lock -c bench/requirements.lock -e '.[bench]'
 fi
 
