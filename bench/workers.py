@@ -1,6 +1,7 @@
-"""Worker subprocesses for a measurement: the screening worker or the pass-through agent.
+"""Worker subprocesses for a measurement: the screening worker, the faust pass-through agents, and the
+Quix Streams pass-through and screening apps (bench/quix.py).
 
-Both read `SCREENING_*` settings, serve `/ready`, and are measured from the outside through /proc
+All read `SCREENING_*` settings, serve `/ready`, and are measured from the outside through /proc
 so that the measurement costs them nothing.
 """
 
@@ -18,12 +19,16 @@ class WorkerKind(StrEnum):
     PASSTHROUGH = "passthrough"
     PIPELINE = "pipeline"
     PASSTHROUGH_DIRECT = "passthrough-direct"
+    QUIX_PASSTHROUGH = "quix-passthrough"
+    QUIX_SCREENING = "quix-screening"
 
 
 _COMMANDS = {
     WorkerKind.PASSTHROUGH: ["-m", "bench.passthrough"],
     WorkerKind.PIPELINE: list(WORKER_COMMAND),
     WorkerKind.PASSTHROUGH_DIRECT: ["-m", "bench.passthrough", "--direct"],
+    WorkerKind.QUIX_PASSTHROUGH: ["-m", "bench.quix"],
+    WorkerKind.QUIX_SCREENING: ["-m", "bench.quix", "--screen"],
 }
 
 

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.holds.queue import HoldQueue
 from pipeline.kafka import clients
-from pipeline.kafka.topics import TopicSpec, topic_specs
+from pipeline.kafka.topics import TopicSpec, route_topic, topic_specs
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
 from pipeline.settings import Settings
-from schemas.decision import DecisionRecord, Route
+from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
 from schemas.review import AllowlistEntry, AuditRecord, Review
 
@@ -27,11 +27,6 @@ log = logging.getLogger(__name__)
 
 _COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
 _POLL_MS = 200
-
-
-def route_topic(settings: Settings, route: Route) -> str:
-    topics = settings.topics
-    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
 
 
 def allowlist_key(entry: AllowlistEntry) -> str:

@@ -26,15 +26,22 @@ def start_worker(settings: Settings) -> RunningWorker:
     return worker
 
 
-@pytest.fixture(scope="module")
-def running_worker(
-    isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
+def module_worker(
+    isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory, label: str
 ) -> Iterator[RunningWorker]:
-    """One worker for the whole module, on topics only this module uses."""
-    settings = isolate("it", tmp_path_factory.mktemp("worker"))
+    """The body of a module-scoped fixture: a ready worker on topics only that module uses."""
+    settings = isolate(label, tmp_path_factory.mktemp(label))
     ensure_topics(settings)
     worker = start_worker(settings)
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture(scope="module")
+def running_worker(
+    isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningWorker]:
+    """One worker for the whole module, on topics only this module uses."""
+    yield from module_worker(isolate, tmp_path_factory, "it")
