@@ -39,9 +39,6 @@ class StateHead:
     decided: int | None = None
     decision_id: str | None = None
 
-    # Read by `judge_revision` (pipeline/decisions/revisions.py): an open order is never withdrawn.
-    withdrawn = False
-
     def to_json(self, order_bytes: int) -> bytes:
         return json.dumps(
             [
