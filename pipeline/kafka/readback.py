@@ -1,4 +1,5 @@
-"""Read a run back from the topics with kafka-python and feed the conservation check.
+"""Read topics back with kafka-python: from the start until a condition holds, or a run's records
+incrementally for the conservation check.
 
 A run is what was published after a mark: the end offsets of the orders, decisions and dead-letter
 topics taken before the run's orders are produced. The probe reads incrementally, so a test can wait
@@ -8,7 +9,7 @@ until every order is accounted for without re-reading the topics from the start.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,46 @@ def _consumer(settings: Settings) -> KafkaConsumer:
         isolation_level="read_committed",
         request_timeout_ms=15_000,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+def read_from_start(
+    settings: Settings,
+    topics: Iterable[str],
+    *,
+    until: Callable[[list[Received]], bool],
+    timeout_s: float = 60,
+) -> list[Received]:
+    """Read `topics` from the beginning until `until(records)` holds; `TimeoutError` when it never does."""
+    names = sorted(topics)
+    consumer = clients.consumer(settings, "reader", fetch_max_wait_ms=100)
+    received: list[Received] = []
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in names
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + timeout_s
+        while not until(received):
+            if time.monotonic() > deadline:
+                msg = f"timed out after {timeout_s}s with {len(received)} records from {names}"
+                raise TimeoutError(msg)
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                received.extend(Received(tp.topic, tp.partition, r.offset, r.key, r.value) for r in records)
+    finally:
+        consumer.close()
+    return received
 
 
 def mark_run(settings: Settings) -> RunMark:

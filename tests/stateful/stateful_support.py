@@ -11,8 +11,8 @@ import pytest
 
 from pipeline.decisions.revisions import Current, accept_decision
 from pipeline.harness.worker_process import WorkerProcess
-from pipeline.kafka import clients
 from pipeline.kafka.orders import produce_keyed
+from pipeline.kafka.readback import Received, read_from_start
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 
@@ -37,23 +37,13 @@ def read_decisions(
     settings: Settings, until: Callable[[list[DecisionRecord]], bool], timeout_s: float = 90
 ) -> list[DecisionRecord]:
     """Every record on `screening.decisions`, read from the start until `until` holds."""
-    from kafka import TopicPartition
-
-    consumer = clients.consumer(settings, "test-decisions", fetch_max_wait_ms=100)
     found: list[DecisionRecord] = []
-    try:
-        topic = settings.topics.decisions
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        deadline = time.monotonic() + timeout_s
-        while not until(found):
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out with {len(found)} decisions")
-            for records in consumer.poll(timeout_ms=200).values():
-                found.extend(DecisionRecord.model_validate_json(r.value) for r in records)
-    finally:
-        consumer.close()
+
+    def parsed(records: list[Received]) -> bool:
+        found.extend(DecisionRecord.model_validate_json(r.value) for r in records[len(found) :])
+        return until(found)
+
+    read_from_start(settings, [settings.topics.decisions], until=parsed, timeout_s=timeout_s)
     return found
 
 
