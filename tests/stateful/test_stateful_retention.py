@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from stateful_support import PARTITIONS, Worker, decided, produce, read_decisions  # type: ignore[import-not-found]
 
+from pipeline.kafka.readback import Received, read_from_start
 from pipeline.kafka.topics import changelog_topic
 from pipeline.settings import Settings
 from pipeline.worker.partitioner import key_partition
-from tests.conftest import Received, read_topics
 from tests.order_flow import chair_line
 from tests.order_flow import gallium_order_body as order
 
@@ -71,7 +71,7 @@ def test_closed_and_expired_orders_leave_the_table_and_its_changelog(
         gone = {b"ORD-SHIP", b"ORD-CANCEL", b"ORD-OLD"}
         return all(key in values and values[key] is None for key in gone) and bool(values.get(later.encode()))
 
-    records = read_topics(settings, [changelog], until=settled, timeout_s=60)
+    records = read_from_start(settings, [changelog], until=settled, timeout_s=60)
     values = latest(records)
     assert values[b"ORD-OPEN"] is not None
     for order_id in ("ORD-SHIP", "ORD-CANCEL", "ORD-OLD"):
