@@ -21,7 +21,10 @@ from datetime import UTC, datetime
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
+
+from pipeline.kafka import clients
+from pipeline.settings import Settings
 
 _ROUTE_MARK = b'"route":"'
 # Between reads of the decisions topic: batches stay large, so reading costs the host little CPU.
@@ -34,7 +37,7 @@ LOG_APPEND_TIME = 1
 class Phase:
     """Where one phase's orders go and its decisions come from; its order ids share `prefix`."""
 
-    bootstrap: str
+    settings: Settings
     orders_topic: str
     decisions_topic: str
     prefix: str
@@ -59,12 +62,8 @@ def _route_of(value: bytes) -> str:
 
 
 def _collect(phase: Phase, expected: int, timeout_s: float, ready: Event, out: Any) -> None:
-    consumer = KafkaConsumer(
-        bootstrap_servers=phase.bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=100,
-        max_poll_records=50_000,
+    consumer = clients.consumer(
+        phase.settings, "bench-collect", fetch_max_wait_ms=100, max_poll_records=50_000
     )
     partitions = [
         TopicPartition(phase.decisions_topic, p)
@@ -131,9 +130,10 @@ class Collector:
         return seen
 
 
-def make_producer(bootstrap: str, *, linger_ms: int) -> KafkaProducer:
-    return KafkaProducer(
-        bootstrap_servers=bootstrap,
+def make_producer(settings: Settings, *, linger_ms: int) -> Any:
+    return clients.producer(
+        settings,
+        "bench-load",
         acks="all",
         linger_ms=linger_ms,
         batch_size=256 * 1024,
@@ -150,7 +150,7 @@ def burst(phase: Phase, count: int, encode: Encode) -> float:
         (f"{phase.prefix}{i:07d}", encode(i, f"{phase.prefix}{i:07d}", datetime.now(UTC)))
         for i in range(count)
     ]
-    producer = make_producer(phase.bootstrap, linger_ms=5)
+    producer = make_producer(phase.settings, linger_ms=5)
     started = time.time()
     for key, value in payloads:
         producer.send(phase.orders_topic, key=key.encode(), value=value)
@@ -162,7 +162,7 @@ def burst(phase: Phase, count: int, encode: Encode) -> float:
 
 def paced(phase: Phase, rate_per_s: float, seconds: float, encode: Encode) -> dict[str, float]:
     """Send at a fixed offered load; return each order's send time (its event_time too)."""
-    producer = make_producer(phase.bootstrap, linger_ms=0)
+    producer = make_producer(phase.settings, linger_ms=0)
     sent_at: dict[str, float] = {}
     total = int(rate_per_s * seconds)
     interval = 1.0 / rate_per_s

@@ -1,12 +1,14 @@
-"""What the worker's own code costs per order, without Kafka: `RecordProcessor.process` offline.
+"""What the worker's own code costs per order, without Kafka: its `OrderFlow` offline.
 
-The orders agent hands each record to `RecordProcessor.process` (intake, enrichment, party
-screening, rules, the decision record, the order-state and licence step, metrics) and publishes what
-it returns. This runs that same call, wired as the worker wires it (live reference store with the
-bundled data plus generated list entries, order tracker, Prometheus observer), on the `make bench`
-order mix, with plain dicts for the two tables. Comparing its CPU per order with the worker's CPU
-per order at saturation splits the worker's cost into our code and what faust and aiokafka spend on
-the records around it; the records per order it counts are what those layers handle.
+The worker's agents hand each record to the flow (pipeline/flow/: intake, enrichment, party
+screening, rules, the decision record, the order state, the licence desk, metrics) and publish what
+it returns. This runs the same flow, wired as the worker wires it (live reference store with the
+bundled data plus generated list entries, Prometheus observer), on the `make bench` order mix, with
+the licence hop and the decision tracking as direct calls and plain dicts for the two tables.
+Comparing its CPU per order with the
+worker's CPU per order at saturation splits the worker's cost into our code and what faust and
+aiokafka spend on the records around it; the records per order it counts are what those layers
+handle.
 
 Usage: python bench/processing.py [--orders N] [--runs R] [--entries E]; prints JSON.
 """
@@ -21,7 +23,6 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +32,18 @@ from prometheus_client import CollectorRegistry
 
 from bench.list_generator import write_list
 from bench.orders import OrderMix
-from pipeline.licences.agent import draw_message
+from pipeline.flow.wiring import OrderFlow
 from pipeline.metrics import MetricsObserver
-from pipeline.reference.store import LiveScreener, ReferenceStore
-from pipeline.rescreen.agent import CurrentDecisions
-from pipeline.rescreen.tracking import OrderTracker
+from pipeline.reference.store import ReferenceStore
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
 from pipeline.worker.outputs import SourceRecord
-from pipeline.worker.processing import RecordProcessor
 from pipeline.worker.reference_metrics import PIPELINE_RULE_IDS
 
 WARM_UP_ORDERS = 500
 
 
 class CountingTable(dict[bytes, bytes]):
-    """A table stand-in that counts writes: each is one changelog record in the worker."""
+    """A table stand-in that counts writes and deletes: each is one changelog record in the worker."""
 
     writes = 0
 
@@ -53,17 +51,17 @@ class CountingTable(dict[bytes, bytes]):
         self.writes += 1
         super().__setitem__(key, value)
 
+    def __delitem__(self, key: bytes) -> None:
+        self.writes += 1
+        super().__delitem__(key)
 
-def build_processor(
-    settings: Settings,
-) -> tuple[RecordProcessor, CurrentDecisions, list[CountingTable]]:
-    store = ReferenceStore(settings)
-    states, current = CountingTable(), CountingTable()
 
-    tracker = OrderTracker(settings, store, states, current, partial(draw_message, settings))
+def build_flow(settings: Settings) -> tuple[OrderFlow, list[CountingTable]]:
+    """The worker's flow as the worker wires it, on counting dict tables."""
+    states, ledger = CountingTable(), CountingTable()
     observer = MetricsObserver(CollectorRegistry(), builtin_rule_ids=PIPELINE_RULE_IDS)
-    processor = RecordProcessor(settings, LiveScreener(store), observer, tracker.finish)
-    return processor, CurrentDecisions(current, settings.order_partitions), [states, current]
+    flow = OrderFlow(settings, ReferenceStore(settings), states, ledger, observer=observer)
+    return flow, [states, ledger]
 
 
 def records(settings: Settings, count: int) -> list[SourceRecord]:
@@ -78,16 +76,21 @@ def records(settings: Settings, count: int) -> list[SourceRecord]:
 
 
 def run(settings: Settings, orders: int) -> dict[str, Any]:
-    processor, current, tables = build_processor(settings)
+    flow, tables = build_flow(settings)
     sources = records(settings, WARM_UP_ORDERS + orders)
     published: Counter[str] = Counter()
+    draws = settings.topics.licence_draws
 
     def handle(source: SourceRecord) -> None:
-        # As the orders agent: process, then keep the current decision of what it publishes.
-        for message in processor.process(source):
-            if message.decision is not None:
-                current.accept(message.decision, message.value)
+        # As the worker's agents: the order, then its licence draw and the decision that comes back.
+        pending = flow.on_order(source)
+        while pending:
+            message = pending.pop(0)
             published[message.topic] += 1
+            if message.topic == draws:
+                pending.extend(flow.on_draw(message.value))
+            elif message.decision is not None and not message.applied:
+                flow.on_decision(message.value)
 
     for source in sources[:WARM_UP_ORDERS]:
         handle(source)

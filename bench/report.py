@@ -13,6 +13,10 @@ TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_P99_MS = 100.0
 TARGET_RSS_MB = 500.0
 TARGET_LOAD_PER_S = 1000.0
+# Issue 16: the worker's orders per CPU-second against a Quix Streams app doing the screening step
+# alone (goal), and against the faust pass-through (floor), both measured in the same run.
+GOAL_WORKER_OVER_QUIX_SCREENING = 1.0
+FLOOR_WORKER_OVER_FAUST_PASSTHROUGH = 0.6
 
 
 def _session(results: dict[str, Any], kind: str, workers: int) -> dict[str, Any] | None:
@@ -80,6 +84,13 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     pipelines = [f for key, f in figures.items() if key.startswith("pipeline")]
     rss = [mb for f in pipelines for mb in f["peak_rss_mb_per_worker"]]
     loaded = [mb for f in pipelines for mb in f["rss_after_warmup_mb_per_worker"]]
+    per_cpu_s = {name: f.get("orders_per_cpu_s", math.nan) for name, f in figures.items()}
+    worker_over_quix = _ratio(
+        per_cpu_s.get("pipeline_1w", math.nan), per_cpu_s.get("quix-screening_1w", math.nan)
+    )
+    worker_over_faust = _ratio(
+        per_cpu_s.get("pipeline_1w", math.nan), per_cpu_s.get("passthrough_1w", math.nan)
+    )
     p99 = at_target.get("p99_ms", math.nan)
     kept_up = at_target.get("decided") == at_target.get("sent")
     return {
@@ -98,12 +109,22 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                 pipeline.get("orders_per_cpu_s", math.nan),
                 figures.get("passthrough-direct_1w", {}).get("orders_per_cpu_s", math.nan),
             ),
+            "worker_over_quix_screening_per_cpu_s": worker_over_quix,
+            "quix_screening_over_faust_passthrough_per_cpu_s": _ratio(
+                per_cpu_s.get("quix-screening_1w", math.nan), per_cpu_s.get("passthrough_1w", math.nan)
+            ),
+            "quix_passthrough_over_faust_passthrough_per_cpu_s": _ratio(
+                per_cpu_s.get("quix-passthrough_1w", math.nan), per_cpu_s.get("passthrough_1w", math.nan)
+            ),
             "pipeline_2w_over_1w": _ratio(
                 figures.get("pipeline_2w", {}).get("orders_per_s", math.nan),
                 pipeline.get("orders_per_s", math.nan),
             ),
         },
         "targets": {
+            "worker_per_cpu_s_at_least_quix_screening": worker_over_quix >= GOAL_WORKER_OVER_QUIX_SCREENING,
+            "worker_per_cpu_s_at_least_0.6_of_faust_passthrough": worker_over_faust
+            >= FLOOR_WORKER_OVER_FAUST_PASSTHROUGH,
             "throughput_ratio_at_least_0.5": _ratio(pipeline.get("orders_per_s", math.nan), passthrough)
             >= TARGET_THROUGHPUT_RATIO,
             "p99_at_1000_per_s_at_most_100ms": bool(kept_up and p99 <= TARGET_P99_MS),
@@ -151,6 +172,33 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def headline_lines(summary: dict[str, Any]) -> list[str]:
+    """The two ratios issue 16 is judged by, in orders per CPU-second of the processing process."""
+    ratios = summary["ratios"]
+    lines = []
+    for label, key, bound, word in (
+        (
+            "worker / Quix screening",
+            "worker_over_quix_screening_per_cpu_s",
+            GOAL_WORKER_OVER_QUIX_SCREENING,
+            "goal",
+        ),
+        (
+            "worker / faust pass-through",
+            "pipeline_over_passthrough_per_cpu_s",
+            FLOOR_WORKER_OVER_FAUST_PASSTHROUGH,
+            "floor",
+        ),
+    ):
+        ratio = ratios.get(key, math.nan)
+        if math.isnan(ratio):
+            lines.append(f"{label}: not measured in this run ({word} >= {bound})")
+            continue
+        verdict = "met" if ratio >= bound else "MISSED"
+        lines.append(f"{label}: {ratio:.3f} in orders per CPU-second ({word} >= {bound}: {verdict})")
+    return lines
+
+
 def print_summary(results: dict[str, Any]) -> None:
     summary = results["summary"]
     print(f"\nbench: {results['machine']['cores']} cores, load average {results['load_average_start']} -> "
@@ -169,6 +217,8 @@ def print_summary(results: dict[str, Any]) -> None:
         )
     for name, value in summary["ratios"].items():
         print(f"ratio {name}: {value}")
+    for line in headline_lines(summary):
+        print(line)
     split = summary.get("worker_split")
     if split:
         print(

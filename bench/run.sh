@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: a broker of its own (port 19492, fresh data in .run/kafka-bench), the `bench` extra
-# (matplotlib, py-spy), then `python -m bench`; the broker is stopped on exit if this script started it.
+# (matplotlib, py-spy, quixstreams), then `python -m bench`; the broker is stopped on exit if this
+# script started it.
 # Env: BENCH_KAFKA_PORT, BENCH_KAFKA_CONTROLLER_PORT, BENCH_KAFKA_DATA_DIR; arguments go to the bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +12,9 @@ export KAFKA_DATA_DIR="${BENCH_KAFKA_DATA_DIR:-.run/kafka-bench}"
 export SCREENING_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
 PYTHON=.venv/bin/python
 
-if ! "$PYTHON" -c "import matplotlib" 2>/dev/null || [[ ! -x .venv/bin/py-spy ]]; then
-    echo "Installing the bench extra (matplotlib, py-spy)"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+if ! "$PYTHON" -c "import matplotlib, quixstreams" 2>/dev/null || [[ ! -x .venv/bin/py-spy ]]; then
+    echo "Installing the bench extra (matplotlib, py-spy, quixstreams)"
+    PYTHONWARNINGS="ignore:Editable installation" "$PYTHON" -m pip install --quiet --disable-pip-version-check \
         -c requirements.lock -c bench/requirements.lock -e '.[bench]'
 fi
 

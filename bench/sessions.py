@@ -26,8 +26,8 @@ from bench.procstats import CpuMark, peak_rss_mb
 from bench.profiling import Profiler, summarize_collapsed
 from bench.stats import latency_summary_ms
 from bench.workers import WorkerKind, bench_worker
+from pipeline.kafka.topics import TopicSpec, ensure_topics, topic_specs
 from pipeline.settings import Settings
-from pipeline.topics import TopicSpec, ensure_topics, topic_specs
 
 WARMUP_ORDERS = 500
 
@@ -102,7 +102,7 @@ class Session:
         self._phase += 1
         topics = self.settings.topics
         prefix = f"{self.settings.app_id}-p{self._phase}-"
-        return Phase(self.settings.bootstrap_servers, topics.orders, topics.decisions, prefix)
+        return Phase(self.settings, topics.orders, topics.decisions, prefix)
 
     def _cpu_marks(self) -> list[CpuMark]:
         now = time.time()

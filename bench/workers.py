@@ -1,6 +1,7 @@
-"""Worker subprocesses for a measurement: the screening worker or the pass-through agent.
+"""Worker subprocesses for a measurement: the screening worker, the faust pass-through agents, and the
+Quix Streams pass-through and screening apps (bench/quix.py).
 
-Both read `SCREENING_*` settings, serve `/ready`, and are measured from the outside through /proc
+All read `SCREENING_*` settings, serve `/ready`, and are measured from the outside through /proc
 so that the measurement costs them nothing.
 """
 
@@ -10,20 +11,24 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.harness.worker_process import WORKER_COMMAND, WorkerProcess
 from pipeline.settings import Settings
-from soak.harness import WORKER_COMMAND, WorkerProcess
 
 
 class WorkerKind(StrEnum):
     PASSTHROUGH = "passthrough"
     PIPELINE = "pipeline"
     PASSTHROUGH_DIRECT = "passthrough-direct"
+    QUIX_PASSTHROUGH = "quix-passthrough"
+    QUIX_SCREENING = "quix-screening"
 
 
 _COMMANDS = {
     WorkerKind.PASSTHROUGH: ["-m", "bench.passthrough"],
     WorkerKind.PIPELINE: list(WORKER_COMMAND),
     WorkerKind.PASSTHROUGH_DIRECT: ["-m", "bench.passthrough", "--direct"],
+    WorkerKind.QUIX_PASSTHROUGH: ["-m", "bench.quix"],
+    WorkerKind.QUIX_SCREENING: ["-m", "bench.quix", "--screen"],
 }
 
 

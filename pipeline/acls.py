@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.kafka.topics import REFERENCE_KINDS, topic_specs
 from pipeline.security import kafka_python_config
 from pipeline.settings import Settings
-from pipeline.topics import REFERENCE_KINDS, topic_specs
 
 TOPIC = "topic"
 GROUP = "group"

@@ -40,12 +40,6 @@ class EngineScreener:
     def versions(self) -> dict[str, str]:
         return {**self.enricher.versions, "rules": self.pack.version_label}
 
-    def with_pack(self, pack: CompiledPack) -> EngineScreener:
-        return EngineScreener(self.enricher, pack)
-
-    def with_enricher(self, enricher: Enricher) -> EngineScreener:
-        return EngineScreener(enricher, self.pack)
-
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
         enriched = self.enricher.enrich(order, as_of=as_of)
         findings = evaluate(enriched, self.pack)

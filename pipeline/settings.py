@@ -141,6 +141,8 @@ class Settings:
     # Every in-sync replica acknowledges a record, and a retried send never writes it twice.
     producer_acks: str = "all"
     producer_idempotence: bool = True
+    # An open order's state is removed this many days after its ship date (its event date without one).
+    state_retention_days: int = 90
 
     @property
     def topics(self) -> TopicNames:
@@ -245,6 +247,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("SCREENING_PRODUCER_IDEMPOTENCE"),
             base.producer_idempotence,
         ),
+        state_retention_days=int(env.get("SCREENING_STATE_RETENTION_DAYS", base.state_retention_days)),
     )
 
 
@@ -263,6 +266,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SCREENING_RULES_FILE": str(settings.rules_file),
         "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
         "SCREENING_LOG_LEVEL": settings.log_level,
+        "SCREENING_STATE_RETENTION_DAYS": str(settings.state_retention_days),
     }
 
 

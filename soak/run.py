@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass, replace
 
 from kafka.errors import KafkaError
 
-from pipeline.audit.readback import ConservationProbe, mark_run
+from pipeline.harness.broker import DedicatedBroker
+from pipeline.harness.worker_process import WorkerProcess
+from pipeline.kafka.orders import durable_producer
+from pipeline.kafka.readback import ConservationProbe, mark_run
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import PROJECT_ROOT, load_settings
-from pipeline.topics import ensure_topics
-from soak.harness import DedicatedBroker, WorkerProcess, producer
 from soak.orders import OrderFactory, listed_names
 
 RUN_DIR = PROJECT_ROOT / ".run" / "soak"
@@ -88,7 +90,7 @@ def soak(
     worker.wait_ready()
     # A fresh broker answers "coordinator not available" while the worker starts: count from ready on.
     ready_at = worker.log_path.stat().st_size
-    sender = producer(settings)
+    sender = durable_producer(settings)
     samples: list[tuple[float, int]] = []
     produced = 0
     started = time.monotonic()

@@ -16,14 +16,15 @@ from kafka.errors import KafkaError
 from pipeline.audit.baseline import offline_baseline
 from pipeline.audit.conservation import ConservationReport, OffsetRef
 from pipeline.audit.licences import Overdraw, drawn_totals, overdrawn
-from pipeline.audit.readback import ConservationProbe, mark_run
+from pipeline.harness.worker_process import WorkerProcess
 from pipeline.intake import parse_order
+from pipeline.kafka.orders import produce_keyed
+from pipeline.kafka.readback import ConservationProbe, mark_run
+from pipeline.kafka.topics import ensure_topics
 from pipeline.reference.snapshot import parse_licences
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.topics import ensure_topics
 from schemas.decision import Route
 from schemas.order import OrderEvent
-from soak.harness import WorkerProcess, produce
 from soak.orders import LicenceDraw, OrderFactory, listed_names
 
 # Faust reads these from the environment: a dead worker's partitions move within seconds, not the
@@ -81,7 +82,7 @@ class FaultRun:
         return self.produce_raw(list(self.factory.stream(start, count)))
 
     def produce_raw(self, records: list[tuple[str, bytes]]) -> list[OffsetRef]:
-        landed = produce(self.settings, records)
+        landed = produce_keyed(self.settings, records)
         self.produced += len(landed)
         return landed
 

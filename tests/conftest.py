@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import copy
 import socket
-import time
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pipeline.harness.ports import free_port
+from pipeline.kafka.readback import Received, read_from_start
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import Settings, load_settings
-from pipeline.topics import ensure_topics
 
 OrderDict = dict[str, Any]
 
@@ -76,12 +77,6 @@ def kafka_settings() -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def isolated_settings(base: Settings, label: str, data_dir: Path) -> Settings:
     """`base` with a topic prefix, app id and web port nobody else uses."""
     unique = f"{label}-{uuid.uuid4().hex[:8]}"
@@ -103,8 +98,8 @@ def isolate(kafka_settings: Settings) -> Callable[[str, Path], Settings]:
 
 @pytest.fixture(scope="session")
 def topic_reader() -> Callable[..., list[Received]]:
-    """`read_topics(settings, topics, until=..., timeout_s=...)` for tests in other folders."""
-    return read_topics
+    """`read_from_start(settings, topics, until=..., timeout_s=...)` for tests in other folders."""
+    return read_from_start
 
 
 @pytest.fixture
@@ -115,54 +110,3 @@ def isolated(kafka_settings: Settings, tmp_path: Path, request: pytest.FixtureRe
     )
     ensure_topics(settings)
     return settings
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-
-
-def read_topics(
-    settings: Settings,
-    topics: Iterable[str],
-    *,
-    until: Callable[[list[Received]], bool],
-    timeout_s: float = 60,
-) -> list[Received]:
-    """Read `topics` from the beginning until `until(records)` holds; fail on timeout."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=100,
-    )
-    received: list[Received] = []
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        deadline = time.monotonic() + timeout_s
-        while not until(received):
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"timed out after {timeout_s}s with {len(received)} records from {sorted(topics)}"
-                )
-            for tp, records in consumer.poll(timeout_ms=200).items():
-                received.extend(Received(tp.topic, tp.partition, r.offset, r.key, r.value) for r in records)
-    finally:
-        consumer.close()
-    return received
-
-
-def at_least(count: int) -> Callable[[list[Received]], bool]:
-    return lambda records: len(records) >= count

@@ -1,23 +1,23 @@
 """Gallium orders on the bundled licence, and one worker's stateful agents without a broker.
 
-`Flow` wires the orders agent's last step, the licence agent and the current-decision keeping as the
-worker does, with dicts standing in for the faust tables and the licence hop as a direct call.
+`Flow` is the worker's `OrderFlow` (pipeline/flow/) on dict tables, delivering what it publishes to
+itself as the worker's agents would: draw requests to the licence desk, decisions to the tracking.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.licences.agent import LicenceDesk, draw_message
-from pipeline.reference.publish import envelope_for
-from pipeline.reference.store import LiveScreener, ReferenceStore
-from pipeline.rescreen.agent import CurrentDecisions, Rescreener
-from pipeline.rescreen.tracking import OrderTracker
+from pipeline.flow.wiring import OrderFlow
+from pipeline.reference.envelope import envelope_for
+from pipeline.reference.store import ReferenceStore
 from pipeline.settings import BUNDLED_DATA, Settings
 from pipeline.worker.observer import PipelineObserver
-from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.outputs import Outbound, SourceRecord
+from pipeline.worker.partitioner import key_partition
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 
@@ -25,6 +25,8 @@ EXPORTER = {"party_id": "P-CN-EXPORTER", "name": "Ganzhou Example Rare Earth Co.
 SIEMENS = {"party_id": "P-DE-SIEMENS", "name": "Siemens AG", "country": "DE"}
 ZEPHYR = {"name": "Zephyr Precision Optics GmbH", "country": "DE"}
 GALLIUM_LICENCE = "DU-2026-SGL-000101"  # bundled licences.yaml: gallium item, 200 kg / 120,000 USD
+# The day the gallium orders are sent: their state is kept until 90 days after they ship (2026-03-10).
+ORDER_DAY = date(2026, 3, 2)
 
 
 def gallium_order_body(
@@ -91,29 +93,23 @@ def store_listing_zephyr(data_dir: Path) -> ReferenceStore:
     return store
 
 
-class Flow:
-    """One worker's stateful agents on dict tables: pass `states`/`current_table` to share them."""
+class Flow(OrderFlow):
+    """One worker's stateful flow on dict tables, the licence hop as a direct call; pass `states` to
+    share the order states between two flows (two reference snapshots, one worker's tables)."""
 
     def __init__(
         self,
         store: ReferenceStore,
         *,
         states: dict[bytes, bytes] | None = None,
-        current_table: dict[bytes, bytes] | None = None,
         observer: PipelineObserver | None = None,
+        today: Callable[[], date] = lambda: ORDER_DAY,
     ) -> None:
-        self.settings = Settings()
-        self.store = store
-        self.screener = LiveScreener(store)
         self.states: dict[bytes, bytes] = {} if states is None else states
-        self.current_table: dict[bytes, bytes] = {} if current_table is None else current_table
         self.ledgers: dict[bytes, bytes] = {}
-        address = partial(draw_message, self.settings)
-        self.tracker = OrderTracker(self.settings, store, self.states, self.current_table, address)
-        self.desk = LicenceDesk(self.settings, store, self.ledgers, observer)
-        self.current = CurrentDecisions(self.current_table, self.settings.order_partitions)
-        self.rescreener = Rescreener(self.settings, self.tracker, self.screener, self.states, observer)
+        super().__init__(Settings(), store, self.states, self.ledgers, observer=observer, today=today)
         self.published: list[DecisionRecord] = []
+        self.offset = 0
 
     def deliver(self, messages: list[Outbound]) -> None:
         for message in messages:
@@ -121,12 +117,21 @@ class Flow:
                 self.deliver(self.desk.handle(message.value))
             elif message.topic == self.settings.topics.decisions:
                 self.published.append(DecisionRecord.model_validate_json(message.value))
-                self.current.handle(message.value)
+                if not message.applied:
+                    self.current.handle(message.value)
 
     def finish(self, event: OrderEvent) -> list[Outbound]:
         """What the orders agent publishes for `event`, before any licence hop."""
-        record = self.screener.screen(event)
-        return self.tracker.finish(event, record, decision_messages(self.settings, event, record))
+        self.offset += 1
+        raw = event.model_dump_json().encode()
+        source = SourceRecord(
+            self.settings.topics.orders,
+            key_partition(event.order_id.encode(), self.settings.order_partitions),
+            self.offset,
+            event.order_id.encode(),
+            raw,
+        )
+        return self.on_order(source)
 
     def send(self, event: OrderEvent) -> None:
         self.deliver(self.finish(event))

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from pipeline.acls import Principals, acl_plan
+from pipeline.kafka.topics import topic_specs
 from pipeline.settings import Settings, load_settings
-from pipeline.topics import topic_specs
 
 HERE = Path(__file__).resolve().parent
 CLUSTER = "screening-kafka"

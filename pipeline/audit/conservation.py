@@ -1,6 +1,6 @@
 """The conservation check: every consumed order ends as exactly one current decision or one dead letter.
 
-Pure logic over what was read back from the topics (see `pipeline.audit.readback`), so the same check
+Pure logic over what was read back from the topics (see `pipeline.kafka.readback`), so the same check
 serves the fault-injection tests, the soak and the `screening conservation` command.
 
 An order record at a source offset is accounted for by

@@ -17,8 +17,8 @@ from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
 from pipeline.holds import applier
-from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.holds.queue import HoldQueue
+from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 

@@ -1,1 +1,1 @@
-"""Feeding orders to the broker and reading the outcomes back (`screening produce`, `screening run`)."""
+"""`screening run`: topics, a worker, the bundled sample orders and a table of their routes."""

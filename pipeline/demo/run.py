@@ -7,76 +7,24 @@ only orchestrates and reads the outcomes back.
 from __future__ import annotations
 
 import contextlib
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.demo.collect import OffsetRange, RunOutcome, collect, end_offsets, mark_outputs
-from pipeline.demo.group import remove_run, run_app_id, start_group_at
-from pipeline.demo.produce import produce, read_records
+from pipeline.harness.ports import preferred_or_free
+from pipeline.harness.worker_process import WorkerProcess
+from pipeline.kafka.groups import remove_run, run_app_id, start_group_at
+from pipeline.kafka.orders import produce, read_records
+from pipeline.kafka.outcomes import OffsetRange, RunOutcome, collect, end_offsets, mark_outputs
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import BUNDLED_DATA, Settings
-from pipeline.topics import ensure_topics
 
 SAMPLE_ORDERS = BUNDLED_DATA / "samples" / "orders.jsonl"
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 30.0
 ROUTE_ORDER = ("hold", "license", "release")
-
-
-def free_port(host: str, preferred: int) -> int:
-    """`preferred` when nothing listens there, else a port the OS picks."""
-    with socket.socket() as probe:
-        if probe.connect_ex((host, preferred)) != 0:
-            return preferred
-    with socket.socket() as spare:
-        spare.bind((host, 0))
-        return int(spare.getsockname()[1])
-
-
-def start_worker(app_id: str, web_port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker", "--web-port", str(web_port), "--app-id", app_id],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_ready(worker: subprocess.Popen[bytes], host: str, port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    url = f"http://{host}:{port}/ready"
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            msg = f"the worker exited with code {worker.returncode}; see {log_path}"
-            raise RuntimeError(msg)
-        with (
-            contextlib.suppress(urllib.error.URLError, OSError),
-            urllib.request.urlopen(url, timeout=2) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.5)
-    msg = f"the worker was not ready within {READY_TIMEOUT_S:.0f}s; see {log_path}"
-    raise RuntimeError(msg)
-
-
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is not None:
-        return
-    worker.terminate()
-    try:
-        worker.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
 
 
 def routes_table(outcome: RunOutcome, produced: int) -> Table:
@@ -105,20 +53,25 @@ def run_demo(settings: Settings, *, once: bool, sample: Path = SAMPLE_ORDERS) ->
     ensure_topics(settings)
     group = run_app_id(settings)
     start_group_at(settings, group, settings.topics.orders, end_offsets(settings, settings.topics.orders))
-    web_port = free_port(settings.web_host, settings.web_port)
-    log_path = settings.data_dir / "run-worker.log"
-    console.print(f"Starting worker {group} (log: {log_path}, http://{settings.web_host}:{web_port}/ready)")
-    worker = start_worker(group, web_port, log_path)
+    worker = WorkerProcess(
+        replace(settings, app_id=group),
+        settings.data_dir,
+        "run-worker",
+        data_dir=settings.data_dir,
+        web_port=preferred_or_free(settings.web_host, settings.web_port),
+    )
+    console.print(f"Starting worker {group} (log: {worker.log_path}, {worker.url('/ready')})")
+    worker.start()
     try:
-        wait_ready(worker, settings.web_host, web_port, log_path)
+        worker.wait_ready(READY_TIMEOUT_S)
         return _screen_sample(console, settings, worker, sample, once=once)
     finally:
-        stop_worker(worker)
+        worker.stop(STOP_TIMEOUT_S)
         remove_run(settings, group)
 
 
 def _screen_sample(
-    console: Console, settings: Settings, worker: subprocess.Popen[bytes], sample: Path, *, once: bool
+    console: Console, settings: Settings, worker: WorkerProcess, sample: Path, *, once: bool
 ) -> int:
     records = read_records(sample)
     outputs = mark_outputs(settings)

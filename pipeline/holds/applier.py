@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, follow_up_decision_id
-from pipeline.holds.kafka_io import KafkaOutbox, ensure_topics, read_topics
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldQueue
+from pipeline.kafka.holds import KafkaOutbox, ensure_topics, read_topics
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AllowlistEntry, AuditOutcome, AuditRecord, Review

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.settings import Settings
 from schemas.decision import DecisionRecord, Outcome, PartyMatch, Reason, Route
 from schemas.review import ClearedMatch, Review, ReviewAction
 
@@ -209,10 +208,3 @@ def _follow_up(
             "review": details,
         }
     )
-
-
-async def run_review_applier(settings: Settings) -> None:
-    """Consume `holds.reviews` and publish follow-up decisions until cancelled (see holds.applier)."""
-    from pipeline.holds.applier import run  # the pure logic above stays importable without Kafka
-
-    await run(settings)

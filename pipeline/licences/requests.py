@@ -37,7 +37,8 @@ class DrawItem(BaseModel):
 
 
 class DrawRequest(BaseModel):
-    """One order revision's draw on one licence; `cancelled` returns whatever the order drew."""
+    """One order revision's draw on one licence; `cancelled` returns whatever the order drew, and
+    `closed` (the order shipped) keeps its draw drawn and forgets the order's draw record."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -45,6 +46,7 @@ class DrawRequest(BaseModel):
     order_id: str
     revision: int
     cancelled: bool = False
+    closed: bool = False
     lines: tuple[DrawItem, ...] = ()
     order: OrderEvent | None = None
     decision: DecisionRecord | None = None

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pipeline.kafka import clients
+from pipeline.kafka.topics import REFERENCE_KINDS
 from pipeline.reference.store import Applied, ReferenceStore, Refused, Unchanged
 from pipeline.settings import Settings
-from pipeline.topics import REFERENCE_KINDS
 from schemas.reference import ReferenceEnvelope, ReferenceKind, ReferenceRefusal
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,12 @@ class ReferenceWatcher:
                 await asyncio.sleep(2.0)
 
     async def _follow(self) -> None:
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from aiokafka import TopicPartition
 
         names = [self._settings.topics.reference(kind) for kind in REFERENCE_KINDS]
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
+        consumer = clients.async_consumer(
+            self._settings,
+            "reference",
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=2 * 1024 * 1024,
         )

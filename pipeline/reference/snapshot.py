@@ -18,10 +18,6 @@ from types import MappingProxyType
 
 import yaml
 
-from pipeline.enrichment.end_use import classify_end_use
-from pipeline.enrichment.enrich import Enricher
-from pipeline.enrichment.parties.screener import load_party_screener
-from pipeline.enrichment.party_master import PartyMaster
 from pipeline.enrichment.products import ProductMaster, ProductMasterError
 from pipeline.screening import Screener, build_screener
 from pipeline.settings import Settings
@@ -176,31 +172,6 @@ def _licences(
     return parsed, f"{parsed.version}+{content_hash(text)[:8]}"
 
 
-def _full_screener(settings: Settings, products: ProductMaster | None) -> Screener:
-    """The engine screener with every enrichment component the settings' files provide.
-
-    `build_screener` wires what the rule engine needs from files; a worker also screens parties
-    and end uses, so the components missing there are completed here from the same settings.
-    """
-    screener = build_screener(settings)
-    enricher = screener.enricher
-    master = enricher.party_master
-    if master is None and settings.party_master_file.is_file():
-        master = PartyMaster.load(settings.party_master_file)
-    party_screener = enricher.party_screener
-    if party_screener is None:
-        party_screener = load_party_screener(
-            settings, master.owner if isinstance(master, PartyMaster) else None
-        )
-    full = Enricher(
-        products=enricher.products or products,
-        party_master=master,
-        party_screener=party_screener,
-        classify_end_use=enricher.classify_end_use or classify_end_use,
-    )
-    return screener.with_enricher(full)
-
-
 def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, ReferenceEnvelope]) -> Snapshot:
     """Validate every data set and build the screener, or raise `ReferenceRefusedError`.
 
@@ -225,7 +196,7 @@ def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, Referen
     screener: Screener = MissingReferenceScreener(missing)
     if not missing:
         try:
-            screener = _full_screener(effective, products)
+            screener = build_screener(effective)
         except Exception as exc:  # every loader has its own error type; any of them refuses the update
             msg = f"{type(exc).__name__}: {exc}"
             raise ReferenceRefusedError(msg) from exc

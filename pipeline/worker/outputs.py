@@ -21,9 +21,10 @@ class Outbound:
     topic: str
     key: bytes | None
     value: bytes
-    # Set on a message to the decisions topic: the record `value` serializes, so the publisher can
-    # keep the current decision without parsing it back.
+    # Set on a message to the decisions topic: the record `value` serializes.
     decision: DecisionRecord | None = None
+    # The order's state already holds this decision: the decision tracking agent skips it unread.
+    applied: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 SCREENING_FAILED_RULE = "pipeline.screening-error"
 
-# Stateful last step (revisions, licence draws): may replace a screened order's messages.
-Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound]], list[Outbound]]
+# Stateful last step (order state, revisions, licence draws): may replace a screened order's messages.
+Finisher = Callable[[OrderEvent, DecisionRecord, list[Outbound], SourceRecord], list[Outbound]]
+# Stateful first step: the messages for an order event that needs no screening (a revision closing
+# an open order), or None to screen it.
+Closer = Callable[[OrderEvent], list[Outbound] | None]
 
 
 def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRecord:
@@ -72,11 +75,13 @@ class RecordProcessor:
         screener: Screener,
         observer: WorkerObserver | None = None,
         finisher: Finisher | None = None,
+        closer: Closer | None = None,
     ) -> None:
         self._settings = settings
         self._screener = screener
         self._observer: WorkerObserver = observer or NullObserver()
         self._finisher = finisher
+        self._closer = closer
 
     def process(self, source: SourceRecord) -> list[Outbound]:
         started = time.perf_counter()
@@ -85,6 +90,9 @@ class RecordProcessor:
             if isinstance(parsed, Rejection):
                 self._observer.rejected(parsed.reason)
                 return [dead_letter_message(self._settings, source, parsed.reason, parsed.detail)]
+            closed = self._closer(parsed) if self._closer is not None else None
+            if closed is not None:
+                return closed
             record = self._screen(parsed)
             record = record.model_copy(
                 update={
@@ -94,7 +102,7 @@ class RecordProcessor:
             )
             messages = decision_messages(self._settings, parsed, record)
             if self._finisher is not None:
-                messages = self._finisher(parsed, record, messages)
+                messages = self._finisher(parsed, record, messages, source)
             # A licence order's decision is counted by the licence agent once its draw is applied.
             if any(message.topic == self._settings.topics.decisions for message in messages):
                 seconds = time.perf_counter() - started

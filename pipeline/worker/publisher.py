@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
+from pipeline.flow.current import APPLIED_HEADER
 from pipeline.worker.observer import NullObserver, WorkerObserver
 from pipeline.worker.outputs import Outbound
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 
 Delivered = Callable[["asyncio.Future[Any]"], None]
+# A decision the order's state already holds (pipeline/flow/current.py): not read back.
+APPLIED = [(APPLIED_HEADER, b"1")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,7 @@ class Publisher:
         self.failed = 0
         self.queued: list[QueuedRecord] = []
 
-    async def send(self, outbound: Outbound, headers: Mapping[str, bytes] | None = None) -> None:
+    async def send(self, outbound: Outbound) -> None:
         """Queue `outbound` on the producer; returns once queued, before the broker acknowledges."""
         delivery = await self._app.producer.send(
             outbound.topic,
@@ -57,7 +60,7 @@ class Publisher:
             outbound.value,
             None,  # partition: the producer's key partitioner, as for every other writer
             None,  # timestamp: now
-            list(headers.items()) if headers else None,
+            APPLIED if outbound.applied else None,
         )
         if isinstance(delivery, asyncio.Future):
             delivery.add_done_callback(self._delivered)

@@ -16,11 +16,11 @@ from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from pipeline.console.context import CONSOLE
-from pipeline.holds.samples import licence_hold, party_list_hold
 from pipeline.metrics.holds import register_hold_queue_metrics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import AuditOutcome, ReviewAction
 from tests.console.harness import CSRF_RE, NOW, PASSWORD, Client, Harness, run, sign_in
+from tests.holds.samples import licence_hold, party_list_hold
 
 
 def test_unauthenticated_requests_get_401_or_the_sign_in_page() -> None:

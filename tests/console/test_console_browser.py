@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import subprocess
 import threading
 import uuid
@@ -21,16 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
 from pydantic import SecretStr
 
 from pipeline.console.auth import hash_password
 from pipeline.console.service import serve_console
-from pipeline.holds.samples import licence_hold, party_list_hold
+from pipeline.harness.ports import free_port
+from pipeline.kafka import clients
 from pipeline.settings import PROJECT_ROOT, Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AuditRecord
+from tests.holds.samples import licence_hold, party_list_hold
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -108,12 +108,6 @@ def chromium() -> str:
     return CHROMIUM
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def console(
     isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
@@ -160,7 +154,7 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
 
 def publish(settings: Settings, decision: DecisionRecord, order: dict[str, Any] | None = None) -> None:
     """The order (when given) on `orders`, then its hold decision on `screening.decisions`."""
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = clients.producer(settings, "test")
     key = decision.order_id.encode()
     try:
         if order is not None:

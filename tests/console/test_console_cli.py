@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
 
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
-from pipeline.holds.samples import licence_hold
+from pipeline.kafka import clients
 from pipeline.settings import Settings, settings_env
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, Review, ReviewAction
+from tests.holds.samples import licence_hold
 
 pytestmark = pytest.mark.kafka
 
@@ -53,7 +53,7 @@ def test_list_release_and_show_from_the_command_line(
     topic_reader: Callable[..., list[Any]],
 ) -> None:
     hold = licence_hold("ORD-CLI-1")
-    producer = KafkaProducer(bootstrap_servers=cli_env.bootstrap_servers)
+    producer = clients.producer(cli_env, "test")
     producer.send(cli_env.topics.decisions, hold.model_dump_json().encode(), key=b"ORD-CLI-1").get(timeout=30)
     producer.close()
 
@@ -87,7 +87,7 @@ def test_list_release_and_show_from_the_command_line(
 
 
 def publish_holds(settings: Settings, holds: list[DecisionRecord]) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20)
+    producer = clients.producer(settings, "test", linger_ms=20)
     for hold in holds:
         producer.send(settings.topics.decisions, hold.model_dump_json().encode(), key=hold.order_id.encode())
     producer.flush(timeout=60)

@@ -8,9 +8,9 @@ from datetime import timedelta
 from aiohttp.test_utils import TestServer
 
 from pipeline.console.auth import User, hash_password
-from pipeline.holds.samples import licence_hold
 from schemas.review import AuditOutcome, Role
 from tests.console.harness import NOW, PASSWORD, Client, Harness, another_desk, login_token, run, sign_in
+from tests.holds.samples import licence_hold
 
 COOKIE = "console_session"
 

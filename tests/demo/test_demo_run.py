@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.demo.collect import OffsetRange
+from pipeline.kafka.outcomes import OffsetRange
 from pipeline.settings import PROJECT_ROOT, Settings
 
 

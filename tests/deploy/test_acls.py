@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pipeline.acls import PREFIXED, TOPIC, Grant, acl_plan, kafka_acls_command
+from pipeline.kafka.topics import topic_specs
 from pipeline.settings import Settings
-from pipeline.topics import topic_specs
 
 
 def topics_of(grants: list[Grant], principal: str, operation: str) -> set[str]:

@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 
 from pipeline.acls import Grant, acl_plan
+from pipeline.kafka.topics import topic_specs
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.topics import topic_specs
 
 STRIMZI = PROJECT_ROOT / "deploy" / "strimzi"
 NODE_TEMPLATE = PROJECT_ROOT / "deploy" / "kafka" / "cluster-node.properties"

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.cli.parties import EVAL_FILE
+from pipeline.settings import BUNDLED_DATA
 
 
 def test_check_prints_the_hit_with_program_and_status(capsys: pytest.CaptureFixture[str]) -> None:
@@ -30,3 +32,12 @@ def test_check_with_a_malformed_list_file_fails_with_its_line(tmp_path: Path) ->
 def test_lint_reports_the_bundled_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parties", "lint"]) == 0
     assert "273 entries" in capsys.readouterr().out
+
+
+def test_eval_reads_its_hand_written_cases_from_the_package_data(capsys: pytest.CaptureFixture[str]) -> None:
+    assert EVAL_FILE.is_relative_to(BUNDLED_DATA)
+    assert main(["parties", "eval"]) == 0
+    out = capsys.readouterr().out
+    # The kana row exists only thanks to the hand-written cases: the bundled list has no kana names.
+    assert all(script in out for script in ("latin", "han", "kana"))
+    assert "Precision" in out

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from pipeline.cli.parties import EVAL_FILE
 from pipeline.enrichment.parties.evaluation import SCRIPTS, EvalCase, evaluate, generate_cases, load_cases
 from pipeline.enrichment.parties.screener import PartyScreener
-
-EVAL_FILE = Path(__file__).parent / "data" / "party_eval.csv"
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from pipeline.holds.applier import ReviewApplier
 from pipeline.holds.outbox import MemoryOutbox
-from pipeline.holds.samples import licence_hold, party_list_hold
 from schemas.decision import DecisionRecord, Route
 from schemas.review import AuditOutcome, Review, ReviewAction
+from tests.holds.samples import licence_hold, party_list_hold
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline.holds.apply import ReviewRefusedError, apply_review, follow_up_decision_id
-from pipeline.holds.samples import licence_hold, party_list_hold
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.review import ClearedMatch, Review, ReviewAction
+from tests.holds.samples import licence_hold, party_list_hold
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ import pytest
 
 from pipeline.holds.apply import apply_review
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
-from pipeline.holds.samples import licence_hold, party_list_hold
 from schemas.decision import Route
 from schemas.order import OrderEvent
 from schemas.review import Review, ReviewAction
+from tests.holds.samples import licence_hold, party_list_hold
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.settings import Settings
-from pipeline.topics import (
+from pipeline.kafka import clients
+from pipeline.kafka.topics import (
     REFERENCE_KINDS,
     TABLES,
     changelog_topic,
@@ -17,16 +17,16 @@ from pipeline.topics import (
     list_topics,
     topic_specs,
 )
+from pipeline.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
 
 def _explicit_configs(settings: Settings, names: list[str]) -> dict[str, dict[str, str]]:
     """Per topic, the configs set on the topic itself (not broker defaults)."""
-    from kafka import KafkaAdminClient
     from kafka.admin import ConfigResource, ConfigResourceType
 
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = clients.admin(settings, "test")
     try:
         response: Any = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
     finally:
@@ -38,9 +38,7 @@ def _explicit_configs(settings: Settings, names: list[str]) -> dict[str, dict[st
 
 
 def _partition_counts(settings: Settings, names: list[str]) -> dict[str, int]:
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = clients.admin(settings, "test")
     try:
         described: Any = admin.describe_topics(names)
     finally:

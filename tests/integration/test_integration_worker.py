@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.demo.produce import make_producer
+from pipeline.kafka.orders import make_producer
 from pipeline.settings import Settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -54,8 +54,9 @@ def test_licence_draws_and_rescreens_are_counted(tmp_path: Path) -> None:
     def value(name: str, **labels: str) -> float:
         return metrics.get((name, frozenset(labels.items())), 0.0)
 
-    # The orders agent (not part of this test) counts the first decisions; these come after it.
-    assert value("screening_decisions_total", route="release", destination="DE") == 2
+    # Licence orders are counted by the licence desk (two released, one not covered), the open order
+    # by the orders agent (released), then by the re-screen (held).
+    assert value("screening_decisions_total", route="release", destination="DE") == 3
     assert value("screening_decisions_total", route="license", destination="DE") == 1
     assert value("screening_decisions_total", route="hold", destination="DE") == 1
     # Zephyr is both consignee and end user: one match per party.
@@ -63,7 +64,7 @@ def test_licence_draws_and_rescreens_are_counted(tmp_path: Path) -> None:
     assert value("screening_findings_total", rule_id=DRAWN_RULE, outcome="licensed") == 2
     assert value("screening_findings_total", rule_id=EXHAUSTED_RULE, outcome="licence_required") == 1
     assert value("screening_licence_utilisation_ratio", licence=GALLIUM_LICENCE) == 180 / 200
-    assert value("screening_processing_duration_seconds_count") == 4
+    assert value("screening_processing_duration_seconds_count") == 5
     assert (
         value("screening_reference_data_info", kind="parties", version=listed.current.versions["parties"])
         == 1

@@ -19,18 +19,17 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.demo.produce import make_producer
 from pipeline.intake import Rejection, parse_order
+from pipeline.kafka.orders import make_producer
 from pipeline.licences.ledger import LicenceLedger
 from pipeline.licences.outcome import final_decision
 from pipeline.licences.requests import DrawRequest, plan_draw
 from pipeline.reference.snapshot import build_snapshot
 from pipeline.screening import build_screener
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.topics import ensure_topics
 from schemas.decision import DecisionRecord, Outcome, Route
 from schemas.licence import Licence
-from tests.integration.conftest import RunningWorker, start_worker
+from tests.integration.conftest import RunningWorker, module_worker
 from tests.order_flow import GALLIUM_LICENCE, gallium_order_body
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -126,13 +125,7 @@ def total(samples: Samples, name: str, **labels: str) -> float:
 def metrics_worker(
     isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningWorker]:
-    settings = isolate("metrics", tmp_path_factory.mktemp("metrics-worker"))
-    ensure_topics(settings)
-    worker = start_worker(settings)
-    try:
-        yield worker
-    finally:
-        worker.stop()
+    yield from module_worker(isolate, tmp_path_factory, "metrics")
 
 
 def test_sample_orders_are_counted_exactly_on_metrics(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.reference.publish import ReferenceFileError, envelope_for, infer_kind
+from pipeline.reference.envelope import ReferenceFileError, envelope_for, infer_kind
 from pipeline.reference.snapshot import MISSING_REFERENCE_RULE
 from pipeline.reference.store import Applied, LiveScreener, ReferenceStore, Refused, Unchanged
 from pipeline.settings import BUNDLED_DATA, Settings

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.harness.broker import DedicatedBroker
+from pipeline.harness.ports import free_port_pair
 from pipeline.settings import Settings, settings_env
-from soak.harness import DedicatedBroker, free_port_pair
 from soak.orders import encode
 from soak.runs import FaultRun, run_settings
 

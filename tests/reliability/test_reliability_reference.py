@@ -10,12 +10,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer
 
-from pipeline.reference.publish import envelope_for, publish
+from pipeline.harness.worker_process import WorkerProcess
+from pipeline.kafka import clients
+from pipeline.kafka.reference import publish
+from pipeline.reference.envelope import envelope_for
 from schemas.decision import Route
 from schemas.reference import ReferenceKind, ReferenceRefusal
-from soak.harness import WorkerProcess
 from soak.runs import FaultRun
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -62,12 +63,12 @@ def list_with_new_entry(source: Path, target: Path) -> Path:
 
 
 def refusals(fault_run: FaultRun) -> list[ReferenceRefusal]:
-    consumer = KafkaConsumer(
+    consumer = clients.consumer(
+        fault_run.settings,
+        "test",
         fault_run.settings.topics.reference_errors,
-        bootstrap_servers=fault_run.settings.bootstrap_servers,
         auto_offset_reset="earliest",
         consumer_timeout_ms=3000,
-        group_id=None,
     )
     try:
         return [ReferenceRefusal.model_validate_json(record.value) for record in consumer]

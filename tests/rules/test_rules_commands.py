@@ -10,7 +10,7 @@ from typing import cast
 
 import pytest
 
-from pipeline import rules_commands
+from pipeline.cli import rules as rules_commands
 
 
 def main(argv: Sequence[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.rules_commands import schema_documents
+from pipeline.cli.rules import schema_documents
 from pipeline.settings import PROJECT_ROOT
 
 EXPORTED = PROJECT_ROOT / "schemas" / "json"

@@ -7,17 +7,24 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from stateful_support import PARTITIONS, Worker, free_port, worker_env  # type: ignore[import-not-found]
+from stateful_support import PARTITIONS, Worker  # type: ignore[import-not-found]
 
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import Settings
-from pipeline.topics import ensure_topics
-from tests.worker_process import spawn_worker
+
+QUIET = {"SCREENING_LOG_LEVEL": "WARNING"}
 
 
 @pytest.fixture
 def flow(isolate: Callable[[str, Path], Settings], tmp_path: Path) -> Settings:
-    """Own topics (created) and consumer group on the real broker."""
-    settings = replace(isolate("stateful", tmp_path), order_partitions=PARTITIONS)
+    """Own topics (created) and consumer group on the real broker.
+
+    The fixture orders ship in March 2026; a long retention keeps them open for the tests that
+    revise, cancel or re-screen them (test_stateful_retention.py tests the default).
+    """
+    settings = replace(
+        isolate("stateful", tmp_path), order_partitions=PARTITIONS, state_retention_days=36_500
+    )
     ensure_topics(settings)
     return settings
 
@@ -35,9 +42,8 @@ def start_workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
     ) -> list[Worker]:
         batch = []
         for _ in range(count):
-            own = replace(settings, web_port=free_port(), data_dir=data_dir or tmp_path / f"w{len(started)}")
-            spawned = spawn_worker(own, worker_env(own))
-            worker = Worker(spawned.settings, spawned.process, spawned.log_path)
+            name = f"w{len(started)}"
+            worker = Worker(settings, tmp_path, name, QUIET, data_dir=data_dir or tmp_path / name).start()
             started.append(worker)
             batch.append(worker)
         for worker in batch if ready else ():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -12,17 +10,13 @@ from typing import Any
 import pytest
 
 from pipeline.decisions.revisions import Current, accept_decision
-from pipeline.settings import Settings, settings_env
+from pipeline.harness.worker_process import WorkerProcess
+from pipeline.kafka.orders import produce_keyed
+from pipeline.kafka.readback import Received, read_from_start
+from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
-from tests.worker_process import WorkerProcess
 
 PARTITIONS = 6
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Worker(WorkerProcess):
@@ -35,52 +29,21 @@ class Worker(WorkerProcess):
         pytest.fail(f"worker never loaded {kind} {version}:\n{self.log_tail()}")
 
 
-def worker_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, **settings_env(settings), "SCREENING_LOG_LEVEL": "WARNING"}
-
-
 def produce(settings: Settings, orders: Iterable[dict[str, Any]], topic: str | None = None) -> None:
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=5)
-    try:
-        for body in orders:
-            producer.send(
-                topic or settings.topics.orders,
-                key=body["order_id"].encode(),
-                value=json.dumps(body).encode(),
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
+    produce_keyed(settings, ((body["order_id"], json.dumps(body).encode()) for body in orders), topic=topic)
 
 
 def read_decisions(
     settings: Settings, until: Callable[[list[DecisionRecord]], bool], timeout_s: float = 90
 ) -> list[DecisionRecord]:
     """Every record on `screening.decisions`, read from the start until `until` holds."""
-    from kafka import KafkaConsumer, TopicPartition
-
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=100,
-    )
     found: list[DecisionRecord] = []
-    try:
-        topic = settings.topics.decisions
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        deadline = time.monotonic() + timeout_s
-        while not until(found):
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out with {len(found)} decisions")
-            for records in consumer.poll(timeout_ms=200).values():
-                found.extend(DecisionRecord.model_validate_json(r.value) for r in records)
-    finally:
-        consumer.close()
+
+    def parsed(records: list[Received]) -> bool:
+        found.extend(DecisionRecord.model_validate_json(r.value) for r in records[len(found) :])
+        return until(found)
+
+    read_from_start(settings, [settings.topics.decisions], until=parsed, timeout_s=timeout_s)
     return found
 
 

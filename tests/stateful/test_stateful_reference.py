@@ -17,7 +17,9 @@ from stateful_support import (  # type: ignore[import-not-found]
     read_decisions,
 )
 
-from pipeline.reference.publish import envelope_for, publish
+from pipeline.kafka import clients
+from pipeline.kafka.reference import publish
+from pipeline.reference.envelope import envelope_for
 from pipeline.settings import BUNDLED_DATA, Settings
 from schemas.decision import Route
 from schemas.reference import ReferenceKind, ReferenceRefusal
@@ -65,7 +67,7 @@ def test_new_list_entry_loaded_mid_stream_holds_the_next_order(
 def test_malformed_reference_file_is_refused_and_the_previous_version_stays(
     flow: Settings, start_workers: StartWorkers, tmp_path: Path
 ) -> None:
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
     (worker,) = start_workers(flow, 1)
     good = envelope_for(lists_with_zephyr(tmp_path))
@@ -75,9 +77,7 @@ def test_malformed_reference_file_is_refused_and_the_previous_version_stays(
     broken.parent.mkdir()
     broken.write_text("list,name\nUEL\n", encoding="utf-8")
     publish(flow, [envelope_for(broken)])
-    consumer = KafkaConsumer(
-        bootstrap_servers=flow.bootstrap_servers, group_id=None, consumer_timeout_ms=30_000
-    )
+    consumer = clients.consumer(flow, "test", consumer_timeout_ms=30_000)
     errors = TopicPartition(flow.topics.reference_errors, 0)
     consumer.assign([errors])
     consumer.seek_to_beginning(errors)

@@ -17,8 +17,8 @@ from stateful_support import (  # type: ignore[import-not-found]
     read_decisions,
 )
 
+from pipeline.kafka.topics import ensure_topics
 from pipeline.settings import Settings
-from pipeline.topics import ensure_topics
 from schemas.decision import DecisionRecord, Route
 from tests.order_flow import chair_line
 from tests.order_flow import gallium_order_body as order

@@ -7,9 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
-from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
+from pipeline.kafka import clients
 from pipeline.settings import load_settings
 from pipeline.worker.stall_guard import StallGuard, read_skipped
 
@@ -58,12 +58,12 @@ def test_a_gap_after_the_committed_offset_is_reported_from_the_first_skipped_off
 def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
     settings = load_settings()
     topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = clients.admin(settings, "test")
     try:
         admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     finally:
         admin.close()
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = clients.producer(settings, "test")
     for n in range(6):
         producer.send(topic, key=b"k", value=f"order-{n}".encode(), partition=0)
     producer.flush()

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.app import create_app
+from pipeline.kafka.topics import topic_specs
 from pipeline.settings import Settings
-from pipeline.topics import topic_specs
 
 
 def test_every_table_changelog_is_declared_with_the_table_partitions(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_every_table_changelog_is_declared_with_the_table_partitions(tmp_path: P
 
     tables = list(app.tables.values())
 
-    assert len(tables) == 3
+    assert len(tables) == 2
     for table in tables:
         spec = declared[table.changelog_topic.get_topic_name()]
         assert spec.partitions == table.partitions == settings.order_partitions

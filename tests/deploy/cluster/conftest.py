@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipeline.acls import acl_plan, apply_acls
-from pipeline.topics import topic_specs
+from pipeline.kafka.topics import topic_specs
 from tests.deploy.cluster.secured import CLUSTER_DIR, SecuredCluster, cluster, running
 
 

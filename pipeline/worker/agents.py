@@ -1,0 +1,177 @@
+"""The worker's faust agents around one `OrderFlow`: orders, licence draws, decision tracking and
+re-screening, each a guarded read loop (`guarded_agent`), plus the reference watcher and the
+worker's `/reference` and `/decisions/{order_id}` pages.
+
+Every topic is consumed as raw bytes (faust never decodes them: a codec error would kill the
+agent); the flow does intake, screening and the state, the agents only move bytes. Table changes a
+handler makes are queued on the publisher and flushed before the agent takes its next record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from pipeline.flow.current import APPLIED_HEADER
+from pipeline.flow.rescreen import (
+    RESCREEN_ATTEMPTS,
+    RESCREEN_RETRY_S,
+    parse_rescreen_request,
+    rescreen_request,
+)
+from pipeline.flow.wiring import OrderFlow
+from pipeline.kafka.topics import table_name
+from pipeline.reference.agent import ReferenceWatcher
+from pipeline.reference.store import ReferenceStore
+from pipeline.screening import Screener
+from pipeline.settings import Settings
+from pipeline.worker.changelog import ChangelogTable, changelog_table
+from pipeline.worker.observer import PipelineObserver
+from pipeline.worker.outputs import SourceRecord
+from pipeline.worker.publisher import Publisher
+from pipeline.worker.stall_guard import StallGuard
+from schemas.reference import ReferenceKind, ReferenceRefusal
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[SourceRecord, Mapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    flow: OrderFlow
+    publisher: Publisher
+    # Reference data loaded: the worker can screen.
+    ready: Callable[[], bool]
+
+
+def raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=partitions,
+    )
+
+
+def guarded_agent(app: faust.App, settings: Settings, topic: Any, name: str, handle: Handler) -> None:
+    """An agent handing each record of `topic` to `handle`, records faust skipped first.
+
+    faust-streaming can skip records after a rebalance (pipeline/worker/stall_guard.py); the guard
+    re-reads them, so every agent of the worker sees each record at least once, in order.
+    """
+    guard = StallGuard(topic.get_topic_name())
+
+    async def run(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
+                skipped = SourceRecord(
+                    message.topic, message.partition, record.offset, record.key, record.value
+                )
+                await handle(skipped, dict(record.headers or ()))
+                guard.handled(message.partition, record.offset)
+            source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
+            await handle(source, event.headers or {})
+            guard.handled(message.partition, message.offset)
+
+    app.agent(topic, name=f"{settings.app_id}.{name}")(run)
+    guard.watch(app)
+
+
+def _order_table(app: faust.App, settings: Settings, name: str, publisher: Publisher) -> ChangelogTable:
+    return changelog_table(app, table_name(settings, name), publisher, partitions=settings.order_partitions)
+
+
+def register_worker(
+    app: faust.App,
+    settings: Settings,
+    store: ReferenceStore,
+    observer: PipelineObserver,
+    *,
+    received: Callable[[], None],
+    screener: Screener | None = None,
+) -> Worker:
+    """Add the tables, the four agents, the reference watcher and the state pages to `app`."""
+    names = settings.topics
+    publisher = Publisher(app, observer)
+    states = _order_table(app, settings, "order-state", publisher)
+    ledger = _order_table(app, settings, "licence-ledger", publisher)
+    flow = OrderFlow(settings, store, states, ledger, observer=observer, screener=screener)
+    partitions = settings.order_partitions
+    rescreen_topic = raw_topic(app, names.rescreen, partitions)
+
+    async def screen_order(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+        received()
+        await publisher.send_all(flow.on_order(source))
+
+    async def apply_draw(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+        await publisher.send_all(flow.on_draw(source.value or b""))
+
+    async def track_decision(source: SourceRecord, headers: Mapping[str, Any]) -> None:
+        # Decisions the state already holds are marked by their publisher and skipped unread.
+        if APPLIED_HEADER not in headers:
+            flow.on_decision(source.value or b"")
+            await publisher.flush_queued()
+
+    async def rescreen_order(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+        key = source.key or b""
+        kind, attempt = parse_rescreen_request(source.value)
+        if attempt < RESCREEN_ATTEMPTS and flow.rescreener.awaiting_decision(key.decode()):
+            await asyncio.sleep(RESCREEN_RETRY_S)
+            await rescreen_topic.send(key=key, value=rescreen_request(kind, attempt + 1))
+            return
+        if attempt >= RESCREEN_ATTEMPTS:
+            log.warning("re-screening %s although its decision never arrived", key.decode())
+        await publisher.send_all(flow.on_rescreen(key.decode()))
+
+    guarded_agent(app, settings, raw_topic(app, names.orders, partitions), "screen-orders", screen_order)
+    guarded_agent(app, settings, raw_topic(app, names.licence_draws, partitions), "licence-draws", apply_draw)
+    guarded_agent(app, settings, raw_topic(app, names.decisions, partitions), "current", track_decision)
+    guarded_agent(app, settings, rescreen_topic, "rescreen", rescreen_order)
+    # Every agent flushes the table changes it queued; this catches any a future writer forgets.
+    app.timer(interval=1.0)(publisher.flush_queued)
+
+    @app.on_partitions_assigned.connect
+    async def _reindex(*_: Any, **__: Any) -> None:
+        flow.tracker.expiry.stale = True  # recovery may fill the state table: index it again
+
+    errors_topic = raw_topic(app, names.reference_errors)
+
+    async def publish_refusal(refusal: ReferenceRefusal) -> None:
+        await errors_topic.send(key=refusal.kind.encode(), value=refusal.model_dump_json().encode())
+
+    async def trigger_rescreen(kind: ReferenceKind) -> None:
+        for key in flow.rescreener.open_order_keys():
+            await rescreen_topic.send(key=key, value=rescreen_request(kind.value))
+
+    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen)
+    app.task(watcher.run)
+
+    @app.page("/reference")
+    async def reference_status(web: Any, _request: Any) -> Any:
+        snapshot = store.current
+        return web.json(
+            {
+                "ready": snapshot.ready and watcher.loaded.is_set(),
+                "missing": sorted(snapshot.missing),
+                "versions": dict(snapshot.versions),
+            }
+        )
+
+    @app.page("/decisions/{order_id}")
+    @app.table_route(table=states, match_info="order_id")
+    async def decision_lookup(web: Any, _request: Any, order_id: str) -> Any:
+        found = flow.current.lookup(order_id)
+        if found is None:
+            return web.json({"order_id": order_id, "found": False}, status=404)
+        return web.json({"order_id": order_id, "found": True, **found.to_json()})
+
+    return Worker(flow, publisher, lambda: store.current.ready and watcher.loaded.is_set())
