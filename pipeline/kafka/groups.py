@@ -37,16 +37,22 @@ def start_group_at(settings: Settings, group_id: str, topic: str, offsets: dict[
         while True:
             try:
                 errors = admin.alter_group_offsets(group_id, wanted)
-                break
             except KafkaError as exc:
                 # A new group's coordinator (and on a fresh broker __consumer_offsets itself) takes a
                 # moment to come up: CoordinatorNotAvailable and friends are retriable.
                 if not exc.retriable or time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
+                continue
+            failed = {str(tp): err for tp, err in errors.items() if getattr(err, "errno", 0)}
+            # A coordinator still loading answers per partition (CoordinatorLoadInProgress,
+            # NotCoordinator) instead of raising: those are retried the same way.
+            retriable = all(getattr(err, "retriable", False) for err in failed.values())
+            if not failed or not retriable or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     finally:
         admin.close()
-    failed = {str(tp): err for tp, err in errors.items() if getattr(err, "errno", 0)}
     if failed:
         msg = f"could not position group {group_id}: {failed}"
         raise RuntimeError(msg)

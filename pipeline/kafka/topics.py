@@ -89,6 +89,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     return specs
 
 
+TOPIC_READY_TIMEOUT_MS = 60_000
+
+
 def _admin(settings: Settings) -> Any:
     return clients.admin(settings, "topics", request_timeout_ms=30_000)
 
@@ -108,7 +111,10 @@ def ensure_topics(
             }
             for spec in wanted
         }
-        response = admin.create_topics(request, raise_errors=False, wait_for_metadata=True)
+        response = admin.create_topics(request, raise_errors=False)
+        # kafka-python waits 10 s for new topics' leaders by default; a loaded broker creating many
+        # partitions takes longer, and a topic used before its leaders exist fails its first sends.
+        admin.wait_for_topics(list(request), timeout_ms=TOPIC_READY_TIMEOUT_MS)
     finally:
         admin.close()
     created: list[str] = []
