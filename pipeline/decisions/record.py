@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pipeline.decisions.route import ROUTE_OF_OUTCOME, route_of
 from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
 from pipeline.rules.findings import Finding
-from schemas.decision import DecisionRecord, PartyMatch, Reason
+from schemas.decision import DecisionRecord, PartyMatch
 
 
 def _reason_fields(finding: Finding) -> dict[str, object]:
@@ -28,10 +28,6 @@ def _reason_fields(finding: Finding) -> dict[str, object]:
         "evidence": dict(finding.evidence),
         "confidence": finding.confidence,
     }
-
-
-def reason_of(finding: Finding) -> Reason:
-    return Reason.model_validate(_reason_fields(finding))
 
 
 def party_match_of(hit: PartyHit) -> PartyMatch:
