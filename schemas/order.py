@@ -1,4 +1,18 @@
-"""The order event a logistics or ERP system publishes to `orders` (contract: product brief)."""
+"""The order event a logistics or ERP system publishes to `orders` (contract: product brief).
+
+Nothing that could be read two ways is accepted (issue 15, "ambiguous input never decides"):
+- Numbers and booleans are strict: a quantity must be a JSON number, a revision a JSON integer;
+  `"12"`, `true` or `1.5` for them are refused, never converted. Timestamps and dates must be
+  JSON strings (ISO 8601), not epoch numbers.
+- Codes must arrive in their canonical case, never normalised: country (ISO 3166-1 alpha-2) and
+  currency (ISO 4217) in upper case; control codes as the list prints them (digit, upper-case
+  category letter, three digits, lower-case sub-paragraphs); tech entries with upper-case J/X;
+  HS codes are digits only. `de` or `1c902.A` is refused with the reason `code_case`.
+- No control characters in any text: identifiers, codes and names refuse every C0/C1 control
+  character; free text (addresses, line and end-use descriptions) allows only tab, line feed and
+  carriage return. Bidirectional overrides, invisible separators and lone surrogates, which make
+  text display or encode differently from what is screened, are refused everywhere.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +20,18 @@ import math
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from schemas.codes import (
     CONTROL_CODE_PATTERN,
@@ -23,11 +46,59 @@ MAX_NAME = 500
 MAX_TEXT = 2000
 MAX_QUANTITY = 1e12
 MAX_VALUE = 1e13
-# C0 and C1 control characters (DEL included), which no party name legitimately contains.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters that make a text display, compare or encode differently from what is screened:
+# bidirectional embeddings, overrides and isolates, invisible separators and the BOM. (Lone
+# surrogates, which JSON escapes can carry, pydantic refuses itself as `string_unicode`.)
+_INVISIBLE = r"\u200B\u2028\u2029\u2060\uFEFF\u202A-\u202E\u2066-\u2069"
+# Checked by pydantic-core's regex engine, not a Python validator: every text field of every order
+# passes through them. Identifiers, codes and names refuse every C0 and C1 control character.
+NAME_PATTERN = rf"^[^\x00-\x1F\x7F-\x9F{_INVISIBLE}]*$"
+# Multi-line free text keeps tab, line feed and carriage return, which ERP exports use in addresses.
+TEXT_PATTERN = rf"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F{_INVISIBLE}]*$"
 
-CountryCode = Annotated[str, AfterValidator(check_country)]
-CurrencyCode = Annotated[str, AfterValidator(check_currency)]
+_CONTROL_CODE_ANY_CASE = re.compile(r"[0-9][a-e][0-9]{3}(\.[a-z0-9]{1,3})*", re.IGNORECASE)
+_TECH_ENTRY_ANY_CASE = re.compile(r"[0-9]{6}[jx]", re.IGNORECASE)
+
+
+def printed_form(code: str) -> str | None:
+    """How the list prints a control code or tech entry given in any case; None if it is neither."""
+    if _CONTROL_CODE_ANY_CASE.fullmatch(code):
+        return code[:5].upper() + code[5:].lower()
+    if _TECH_ENTRY_ANY_CASE.fullmatch(code):
+        return code.upper()
+    return None
+
+
+def _check_case(value: str) -> None:
+    if value != value.upper():
+        msg = f"code case: {value!r} must be upper case"
+        raise ValueError(msg)
+
+
+def _country(value: str) -> str:
+    _check_case(value)
+    return check_country(value)
+
+
+def _currency(value: str) -> str:
+    _check_case(value)
+    return check_currency(value)
+
+
+def _json_string(value: Any) -> Any:
+    # Epoch numbers would otherwise be read as timestamps: only ISO 8601 strings are accepted.
+    if not isinstance(value, str | datetime | date):
+        msg = "must be an ISO 8601 string"
+        raise ValueError(msg)
+    return value
+
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+CountryCode = Annotated[str, AfterValidator(_country)]
+CurrencyCode = Annotated[str, AfterValidator(_currency)]
+Timestamp = Annotated[datetime, BeforeValidator(_json_string)]
+Day = Annotated[date, BeforeValidator(_json_string)]
 
 
 class _Strict(BaseModel):
@@ -41,42 +112,34 @@ class OrderStatus(StrEnum):
 
 
 class Party(_Strict):
-    party_id: str | None = Field(default=None, max_length=100)
-    name: str = Field(min_length=1, max_length=MAX_NAME)
+    party_id: Name | None = Field(default=None, max_length=100)
+    name: Name = Field(min_length=1, max_length=MAX_NAME)
     country: CountryCode
-    address: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    @field_validator("name")
-    @classmethod
-    def _no_control_characters(cls, value: str) -> str:
-        if _CONTROL_CHARACTER.search(value):
-            msg = "name contains control characters"
-            raise ValueError(msg)
-        return value
+    address: Text | None = Field(default=None, max_length=MAX_TEXT)
 
 
 class Intermediary(Party):
-    role: str = Field(min_length=1, max_length=50)
+    role: Name = Field(min_length=1, max_length=50)
 
 
 class EndUse(_Strict):
-    code: str | None = Field(default=None, max_length=50)
-    description: str | None = Field(default=None, max_length=MAX_TEXT)
+    code: Name | None = Field(default=None, max_length=50)
+    description: Text | None = Field(default=None, max_length=MAX_TEXT)
 
 
 class OrderLine(_Strict):
-    line_id: str = Field(min_length=1, max_length=50)
-    sku: str | None = Field(default=None, max_length=100)
-    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    line_id: Name = Field(min_length=1, max_length=50)
+    sku: Name | None = Field(default=None, max_length=100)
+    description: Text = Field(min_length=1, max_length=MAX_TEXT)
     hs_code: str | None = Field(default=None, pattern=HS_CODE_PATTERN)
     control_code: str | None = Field(default=None, pattern=CONTROL_CODE_PATTERN)
     tech_entry: str | None = Field(default=None, pattern=TECH_ENTRY_PATTERN)
-    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)
-    unit: str = Field(min_length=1, max_length=20)
-    value: float = Field(ge=0, le=MAX_VALUE, allow_inf_nan=False)
+    quantity: float = Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False, strict=True)
+    unit: Name = Field(min_length=1, max_length=20)
+    value: float = Field(ge=0, le=MAX_VALUE, allow_inf_nan=False, strict=True)
     currency: CurrencyCode
     origin_country: CountryCode | None = None
-    cn_rare_earth_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    cn_rare_earth_share: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False, strict=True)
 
     @field_validator("quantity", "value")
     @classmethod
@@ -88,18 +151,18 @@ class OrderLine(_Strict):
 
 
 class OrderEvent(_Strict):
-    order_id: str = Field(min_length=1, max_length=100)
-    revision: int = Field(default=1, ge=1, le=1_000_000)
+    order_id: Name = Field(min_length=1, max_length=100)
+    revision: int = Field(default=1, ge=1, le=1_000_000, strict=True)
     status: OrderStatus = OrderStatus.ACTIVE
-    event_time: datetime
-    ship_date: date | None = None
+    event_time: Timestamp
+    ship_date: Day | None = None
     exporter: Party
     consignee: Party
     end_user: Party
     intermediaries: list[Intermediary] = Field(default_factory=list, max_length=50)
     destination_country: CountryCode
     end_use: EndUse = Field(default_factory=EndUse)
-    licence_numbers: list[str] = Field(default_factory=list, max_length=50)
+    licence_numbers: list[Name] = Field(default_factory=list, max_length=50)
     lines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
 
     @field_validator("event_time")

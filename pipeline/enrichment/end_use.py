@@ -1,142 +1,130 @@
 """Classifies a declared end use (code and free text in English, Chinese, Japanese) into classes.
 
-The vocabulary is data (pipeline/data/end_use/vocabulary.yaml). Text is folded like party names
-(width, case, traditional and Japanese kanji to simplified), keywords likewise at load.
+The vocabulary and lexicon are data (pipeline/data/end_use/). What the classifier cannot place fails
+closed: a declared end use recognised as nothing gets `end_use.unrecognised`, and a code the
+vocabulary does not know gets `end_use.unknown_code` (and is read as text as well), for the rule
+pack to send to review.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
+from pipeline.enrichment.end_use_text import Kind, TextMatcher, fold, normalise_folded
+from pipeline.enrichment.end_use_vocabulary import DEFAULT_VOCABULARY, LoadedVocabulary, load_vocabulary
 from pipeline.enrichment.enriched import EndUseFacts, PartyFacts
-from pipeline.enrichment.parties.normalise import han_folding_table
-from pipeline.settings import BUNDLED_DATA
 from schemas.order import EndUse
 
-DEFAULT_VOCABULARY = BUNDLED_DATA / "end_use" / "vocabulary.yaml"
-NEGATION_WINDOW = 16
 SEMICONDUCTOR_CLASS = "advanced_semiconductor"
 END_USER_CATEGORIES = ("military", "government", "defence_industry")
-
-
-class EndUseClassSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    codes: tuple[str, ...] = ()
-    keywords: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-
-
-class SemiconductorSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    node_max_nm: float
-    memory_min_layers: int
-    node_units: tuple[str, ...]
-    layer_units: tuple[str, ...]
-
-
-class EndUseVocabulary(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: str
-    negations: tuple[str, ...] = ()
-    classes: dict[str, EndUseClassSpec]
-    semiconductor: SemiconductorSpec
-
-
-@dataclass(frozen=True, slots=True)
-class _Keyword:
-    end_use_class: str
-    word: str
-    pattern: re.Pattern[str]
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().translate(han_folding_table())
-
-
-def _pattern(word: str) -> re.Pattern[str]:
-    escaped = re.escape(word)
-    # Latin words need word boundaries ("arm" is not "army"); CJK words have no spaces to bound them.
-    return re.compile(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if word.isascii() else escaped)
-
-
+# The contract with the rule pack (pipeline/enrichment/enriched.py, EndUseFacts).
+UNRECOGNISED = "end_use.unrecognised"
+UNKNOWN_CODE = "end_use.unknown_code"
+_CODE_SEPARATORS = re.compile(r"[\s_./]+")
+# "1,200 km" is 1200: a comma before exactly three digits is a thousands separator.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _REMEMBERED_TEXTS = 8192
 
 
+def _code_key(code: str) -> str:
+    return _CODE_SEPARATORS.sub("-", fold(code).strip()).upper()
+
+
+def _unit_alternation(units: tuple[str, ...]) -> str:
+    return "|".join(re.escape(u) for u in sorted({fold(u) for u in units}, key=len, reverse=True))
+
+
+def _number_with(units: str) -> re.Pattern[str]:
+    return re.compile(rf"(\d+(?:\.\d+)?)\s*-?\s*(?:{units})(?![a-z])")
+
+
 class EndUseClassifier:
-    def __init__(self, vocabulary: EndUseVocabulary) -> None:
+    def __init__(self, loaded: LoadedVocabulary) -> None:
+        vocabulary = loaded.vocabulary
         self.version = vocabulary.version
-        self._codes = {_fold(code): name for name, spec in vocabulary.classes.items() for code in spec.codes}
-        self._keywords = [
-            _Keyword(name, _fold(word), _pattern(_fold(word)))
-            for name, spec in vocabulary.classes.items()
-            for words in spec.keywords.values()
-            for word in words
-        ]
-        self._negations = tuple(_fold(n) for n in vocabulary.negations)
+        self._codes = {_code_key(code): name for name, codes in vocabulary.codes.items() for code in codes}
+        self._groups = loaded.groups
+        negation = vocabulary.negation
+        self._matcher = TextMatcher(
+            loaded.entries, negation.coordination, negation.disjunctions, negation.purpose_words
+        )
         semi = vocabulary.semiconductor
         self._node_max = semi.node_max_nm
         self._layers_min = semi.memory_min_layers
-        units = "|".join(re.escape(_fold(u)) for u in sorted(semi.node_units, key=len, reverse=True))
-        layers = "|".join(re.escape(_fold(u)) for u in sorted(semi.layer_units, key=len, reverse=True))
-        self._node_re = re.compile(rf"(\d+(?:\.\d+)?)\s*-?\s*(?:{units})(?![a-z])")
-        self._layer_re = re.compile(rf"(\d+)\s*-?\s*(?:{layers})(?![a-z])")
+        self._node_re = re.compile(
+            rf"(\d+(?:\.\d+)?)\s*-?\s*(?:{_unit_alternation(semi.node_units)})(?![a-z])"
+        )
+        self._layer_re = re.compile(rf"(\d+)\s*-?\s*(?:{_unit_alternation(semi.layer_units)})(?![a-z])")
+        reach = vocabulary.delivery_range
+        self._range_class = reach.end_use_class
+        self._range_min = reach.min_km
+        self._range_re = re.compile(
+            rf"(\d+(?:\.\d+)?)\s*-?\s*(?:{_unit_alternation(reach.km_units)})(?![a-z])"
+        )
         # ERP order streams repeat a small set of end-use texts; each is classified once.
         self._from_text_remembered = lru_cache(maxsize=_REMEMBERED_TEXTS)(self._from_text)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_VOCABULARY) -> EndUseClassifier:
-        return cls(EndUseVocabulary.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        return cls(load_vocabulary(path))
 
     def classify(self, end_use: EndUse, end_user: PartyFacts | None = None) -> EndUseFacts:
         evidence: list[tuple[str, str]] = []
         if end_use.code:
-            code_class = self._codes.get(_fold(end_use.code.strip()))
+            code_class = self._codes.get(_code_key(end_use.code))
             if code_class:
                 evidence.append((code_class, f"code {end_use.code}"))
+            else:
+                evidence.append((UNKNOWN_CODE, f"code {end_use.code!r} is not in the end-use vocabulary"))
+                # An unknown code may still say what it is ("nuclear-weapons"): read it as text too.
+                evidence.extend(
+                    (name, f"code read as text: {why}")
+                    for name, why in self._from_text_remembered(_CODE_SEPARATORS.sub(" ", end_use.code))
+                )
         if end_use.description:
-            evidence.extend(self._from_text_remembered(_fold(end_use.description)))
+            evidence.extend(self._from_text_remembered(end_use.description))
+        declared = bool(end_use.code or end_use.description)
+        classes = {name for name, _ in evidence}
+        if declared and not classes - {UNKNOWN_CODE}:
+            evidence.append((UNRECOGNISED, "declared end use recognised as neither civil nor sensitive"))
         if end_user is not None:
             evidence.extend(
                 (f"end_user.{c}", f"end user {end_user.name} is {c} (party master)")
                 for c in END_USER_CATEGORIES
                 if c in end_user.categories
             )
-        declared = bool(end_use.code or end_use.description)
-        classes = frozenset(name for name, _ in evidence if not name.startswith("end_user."))
-        return EndUseFacts(declared=declared, classes=classes, evidence=tuple(evidence))
+        found = frozenset(name for name, _ in evidence if not name.startswith("end_user."))
+        return EndUseFacts(declared=declared, classes=found, evidence=tuple(evidence))
 
-    def _from_text(self, text: str) -> tuple[tuple[str, str], ...]:
+    def _from_text(self, description: str) -> tuple[tuple[str, str], ...]:
         found: dict[str, str] = {}
-        for keyword in self._keywords:
-            # The substring test is a cheap pre-filter: the pattern can only match where the word occurs.
-            if keyword.end_use_class in found or keyword.word not in text:
+        folded = fold(description)
+        mentions = self._matcher.mentions(normalise_folded(folded))
+        context = {m.entry.group for m in mentions if m.entry.kind is Kind.CONTEXT}
+        for mention in mentions:
+            entry = mention.entry
+            if entry.kind is not Kind.TERM:
                 continue
-            for hit in keyword.pattern.finditer(text):
-                if not self._negated(text, hit.start()):
-                    found[keyword.end_use_class] = f"text {keyword.word!r}"
-                    break
-        for match in self._node_re.finditer(text):
+            group = self._groups[entry.group]
+            if group.with_any and group.id not in context:
+                continue
+            found.setdefault(group.end_use_class, f"text {entry.term!r} ({group.id})")
+        folded = _THOUSANDS.sub("", folded)
+        for match in self._node_re.finditer(folded):
             if float(match.group(1)) <= self._node_max:
                 found.setdefault(SEMICONDUCTOR_CLASS, f"process node {match.group(0).strip()}")
-        for match in self._layer_re.finditer(text):
-            if int(match.group(1)) >= self._layers_min:
+        for match in self._layer_re.finditer(folded):
+            if float(match.group(1)) >= self._layers_min:
                 found.setdefault(SEMICONDUCTOR_CLASS, f"memory {match.group(0).strip()}")
+        if "delivery_range" in context:
+            for match in self._range_re.finditer(folded):
+                if float(match.group(1)) >= self._range_min:
+                    found.setdefault(
+                        self._range_class, f"delivery vehicle with range {match.group(0).strip()}"
+                    )
         return tuple(found.items())
-
-    def _negated(self, text: str, start: int) -> bool:
-        before = text[max(0, start - NEGATION_WINDOW) : start]
-        return any(before.endswith(n) for n in self._negations) or bool(
-            re.search(r"\b(not|no|non|without)\b[^.;,]{0,12}$", before)
-        )
 
 
 @lru_cache(maxsize=1)

@@ -86,7 +86,11 @@ class EndUseFacts:
     declared: bool
     # Classes such as: military, wmd, wmd.nuclear, wmd.chemical, wmd.biological, wmd.missile,
     # terrorism, military_capability, advanced_semiconductor, military_ai, humanitarian,
-    # humanitarian.medical, humanitarian.public_health, humanitarian.disaster_relief, civil.
+    # humanitarian.medical, humanitarian.public_health, humanitarian.disaster_relief (the No. 61
+    # exemption's words only), civil, civil.medical (routine medical supply).
+    # Fail-closed contract with the rule pack: `end_use.unrecognised` when an end use is declared
+    # (code and/or text) but no class above is found; `end_use.unknown_code` as well when the code is
+    # not in the vocabulary (its text still yields whatever classes it names, sensitive or civil).
     classes: frozenset[str] = frozenset()
     # Which words or codes led to each class, for the explanation.
     evidence: tuple[tuple[str, str], ...] = ()

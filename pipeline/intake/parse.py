@@ -2,7 +2,8 @@
 
 Cheap checks run first (size, encoding, nesting depth) so a hostile record cannot cost much:
 the depth check runs before `json.loads`, which would otherwise recurse and may raise
-RecursionError. NaN and Infinity, which Python's json accepts by default, are refused.
+RecursionError. NaN and Infinity, which Python's json accepts by default, are refused, and so is
+a key given twice in one object, where Python's json would keep the last value silently.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline.intake.reasons import InvalidReason, reason_for_error
+from pipeline.intake.reasons import InvalidReason, describe_error, reason_for_error
 from schemas.order import OrderEvent
 
 MAX_ORDER_BYTES = 1024 * 1024
@@ -42,6 +43,24 @@ def _refuse_constant(name: str) -> Any:
     raise _NonFiniteNumberError(msg)
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # dict() in C then one length comparison: the check costs a function call per object.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                first, last = repr(seen[key])[:40], repr(value)[:40]
+                msg = f"key {key!r} appears twice in one object ({first}, then {last})"
+                raise _DuplicateKeyError(msg)
+            seen[key] = value
+    return document
+
+
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -66,11 +85,6 @@ def nesting_depth_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _describe(error: Any) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ())) or "order"
-    return f"{where}: {error.get('msg', 'invalid')}"
-
-
 class _RefusedError(Exception):
     def __init__(self, reason: InvalidReason, detail: str) -> None:
         super().__init__(detail)
@@ -92,9 +106,16 @@ def _decode_document(raw: bytes | None) -> dict[str, Any]:
     if nesting_depth_exceeds(text, MAX_NESTING_DEPTH):
         raise _RefusedError(InvalidReason.TOO_DEEP, f"JSON nests deeper than {MAX_NESTING_DEPTH} levels")
     try:
-        document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        document = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except _NonFiniteNumberError as exc:
         raise _RefusedError(InvalidReason.NON_FINITE_NUMBER, str(exc)) from exc
+    except _DuplicateKeyError as exc:
+        raise _RefusedError(InvalidReason.DUPLICATE_KEY, str(exc)) from exc
     except ValueError as exc:
         raise _RefusedError(InvalidReason.NOT_JSON, f"{exc}; starts {text[:_DETAIL_SNIPPET]!r}") from exc
     if not isinstance(document, dict):
@@ -110,8 +131,9 @@ def parse_order(raw: bytes | None) -> OrderEvent | Rejection:
     except _RefusedError as exc:
         return exc.rejection
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        details = "; ".join(_describe(e) for e in errors[:MAX_DETAIL_ERRORS])
+        # Inputs are kept for describe_error to name a refused character or code; it quotes no other.
+        errors = exc.errors(include_url=False)
+        details = "; ".join(describe_error(e) for e in errors[:MAX_DETAIL_ERRORS])
         if len(errors) > MAX_DETAIL_ERRORS:
             details += f"; and {len(errors) - MAX_DETAIL_ERRORS} more"
         return Rejection(reason_for_error(errors[0]), details)

@@ -98,7 +98,7 @@ CASES = [
     BadInput(
         "control character in a name",
         changed(lambda o: o["consignee"].__setitem__("name", "Hamburg\x00Feinmetall\x1bGmbH")),
-        R.INVALID_VALUE,
+        R.CONTROL_CHARACTER,
     ),
     BadInput(
         "mixed scripts in a name",

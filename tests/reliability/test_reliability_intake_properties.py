@@ -87,7 +87,7 @@ CORRUPTIONS = st.sampled_from(
         (
             "control character in name",
             lambda o: o["consignee"].__setitem__("name", "ACME\x07 Ltd"),
-            R.INVALID_VALUE,
+            R.CONTROL_CHARACTER,
         ),
         ("party is a list", lambda o: o.__setitem__("end_user", ["ACME"]), R.WRONG_TYPE),
     ]
