@@ -28,12 +28,17 @@ def fold(text: str) -> str:
 
 
 class TermIndex:
-    """Which of a fixed set of words occur in a text."""
+    """Which of a fixed set of words occur in a text.
 
-    __slots__ = ("_found", "_terms")
+    `distinct` words contain a term but name something else (ytterbium holds terbium): a term found
+    only inside them does not count, unless the term itself holds the distinct word.
+    """
 
-    def __init__(self, terms: Iterable[str]) -> None:
+    __slots__ = ("_distinct", "_found", "_terms")
+
+    def __init__(self, terms: Iterable[str], distinct: Iterable[str] = ()) -> None:
         self._terms = tuple(sorted({fold(t) for t in terms if fold(t)}))
+        self._distinct = tuple(sorted({fold(d) for d in distinct if fold(d)}, key=len, reverse=True))
         self._found: dict[str, frozenset[str]] = {}
 
     def __bool__(self) -> bool:
@@ -45,10 +50,25 @@ class TermIndex:
         if hit is None:
             folded = fold(text)
             hit = frozenset(t for t in self._terms if t in folded)
+            if hit and self._distinct:
+                hit = self._outside_distinct(folded, hit)
             if len(self._found) >= _REMEMBERED_TEXTS:
                 self._found.clear()
             self._found[text] = hit
         return hit
+
+    def _outside_distinct(self, folded: str, hit: frozenset[str]) -> frozenset[str]:
+        present = [d for d in self._distinct if d in folded]
+        if not present:
+            return hit
+        masked = folded
+        standing = []
+        for word in present:
+            # Longest first: "terbium" inside "ytterbium" is not a word of its own.
+            if word in masked:
+                standing.append(word)
+                masked = masked.replace(word, "\x00" * len(word))
+        return frozenset(t for t in hit if t in masked or any(d in t for d in standing))
 
 
 def folded_set(terms: Iterable[str]) -> frozenset[str]:
