@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+import ahocorasick
+
 from pipeline.enrichment.parties.normalise import han_folding_table
 
 _REMEMBERED_TEXTS = 16384
@@ -34,10 +36,16 @@ class TermIndex:
     only inside them does not count, unless the term itself holds the distinct word.
     """
 
-    __slots__ = ("_distinct", "_found", "_terms")
+    __slots__ = ("_automaton", "_distinct", "_found", "_terms")
 
     def __init__(self, terms: Iterable[str], distinct: Iterable[str] = ()) -> None:
         self._terms = tuple(sorted({fold(t) for t in terms if fold(t)}))
+        # One Aho-Corasick pass finds every term, however many the pack holds (substring semantics).
+        self._automaton = ahocorasick.Automaton()
+        for term in self._terms:
+            self._automaton.add_word(term, term)
+        if self._terms:
+            self._automaton.make_automaton()
         self._distinct = tuple(sorted({fold(d) for d in distinct if fold(d)}, key=len, reverse=True))
         self._found: dict[str, frozenset[str]] = {}
 
@@ -49,7 +57,7 @@ class TermIndex:
         hit = self._found.get(text)
         if hit is None:
             folded = fold(text)
-            hit = frozenset(t for t in self._terms if t in folded)
+            hit = frozenset(t for _, t in self._automaton.iter(folded)) if self._terms else frozenset()
             if hit and self._distinct:
                 hit = self._outside_distinct(folded, hit)
             if len(self._found) >= _REMEMBERED_TEXTS:
