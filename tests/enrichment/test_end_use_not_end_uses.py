@@ -74,6 +74,9 @@ MILITARY_END_USERS = [
     "米国防総省向け",
     "防衛装備庁の調達",
     "海上自衛隊向け部品",
+    "for the US Department of War",
+    "National Defense Academy of Japan laboratory",
+    "防衛大学校の研究室",
 ]
 
 
