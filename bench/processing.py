@@ -79,17 +79,17 @@ def run(settings: Settings, orders: int) -> dict[str, Any]:
     flow, tables = build_flow(settings)
     sources = records(settings, WARM_UP_ORDERS + orders)
     published: Counter[str] = Counter()
-    draws = settings.topics.licence_draws
+    draws, followups = settings.topics.licence_draws, settings.topics.decision_followups
 
     def handle(source: SourceRecord) -> None:
-        # As the worker's agents: the order, then its licence draw and the decision that comes back.
+        # As the worker's agents: the order, then its licence draw and the follow-up that comes back.
         pending = flow.on_order(source)
         while pending:
             message = pending.pop(0)
             published[message.topic] += 1
             if message.topic == draws:
                 pending.extend(flow.on_draw(message.value))
-            elif message.decision is not None and not message.applied:
+            elif message.topic == followups:
                 flow.on_decision(message.value)
 
     for source in sources[:WARM_UP_ORDERS]:

@@ -50,7 +50,7 @@ def _topics(principal: str, operation: str, names: Iterable[str]) -> list[Grant]
 def worker_grants(settings: Settings, user: str) -> list[Grant]:
     """Reads orders, the reference topics and its own internal flow; writes its outputs only."""
     names = settings.topics
-    internal = (names.licence_draws, names.rescreen)
+    internal = (names.licence_draws, names.rescreen, names.decision_followups)
     reads = (names.orders, names.decisions, *internal, *(names.reference(kind) for kind in REFERENCE_KINDS))
     writes = (
         names.hold,
@@ -78,7 +78,8 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
 
 def console_grants(settings: Settings, user: str) -> list[Grant]:
     """Reads what the hold queue shows; writes reviews, the audit log and the allowlist, and, as the
-    review applier (`console --apply-reviews`), the follow-up decisions on the decision and route topics."""
+    review applier (`console --apply-reviews`), the follow-up decisions on the decision, route and
+    follow-up topics."""
     names = settings.topics
     reads = (names.decisions, names.holds_reviews, names.orders)
     writes = (
@@ -86,6 +87,7 @@ def console_grants(settings: Settings, user: str) -> list[Grant]:
         names.audit,
         names.allowlist,
         names.decisions,
+        names.decision_followups,
         names.hold,
         names.license,
         names.release,

@@ -83,6 +83,12 @@ class TopicNames:
         """Internal: open orders to screen again after a rule pack or party list change."""
         return self._t("orders.rescreen")
 
+    @property
+    def decision_followups(self) -> str:
+        """Internal: decisions made after the orders agent's (licence outcomes, reviewers' follow-ups),
+        keyed by order id for the worker that holds the order's state."""
+        return self._t("decisions.followups")
+
     def reference(self, kind: str) -> str:
         """Compacted reference topic for `kind` (rules, parties, party-master, products, licences)."""
         return self._t(f"reference.{kind}")

@@ -117,8 +117,8 @@ class Flow(OrderFlow):
                 self.deliver(self.desk.handle(message.value))
             elif message.topic == self.settings.topics.decisions:
                 self.published.append(DecisionRecord.model_validate_json(message.value))
-                if not message.applied:
-                    self.current.handle(message.value)
+            elif message.topic == self.settings.topics.decision_followups:
+                self.current.handle(message.value)
 
     def finish(self, event: OrderEvent) -> list[Outbound]:
         """What the orders agent publishes for `event`, before any licence hop."""

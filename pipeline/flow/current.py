@@ -1,9 +1,9 @@
 """The current decision per open order, kept in its state (revision rules: pipeline/decisions/revisions.py).
 
-Decisions the orders agent and the re-screen publish are kept in the state as they are written and
-published marked `applied` (the tracking agent skips them unread). The others arrive on the
-decisions topic: the licence agent's final decisions and reviewers' follow-ups. A reviewer's denial
-closes the order: its state is removed.
+Decisions the orders agent and the re-screen publish are kept in the state as they are written;
+the worker never reads its own decisions back. The others arrive on the follow-ups topic (a copy of
+what goes to `screening.decisions`, keyed by order id): the licence agent's final decisions and
+reviewers' follow-ups. A reviewer's denial closes the order: its state is removed.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from schemas.decision import DecisionRecord
 from schemas.review import ReviewAction
 
 log = logging.getLogger(__name__)
-
-# Marks a decision whose order state already holds it.
-APPLIED_HEADER = "screening-current-applied"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +40,7 @@ class CurrentDecisions:
         try:
             record = DecisionRecord.model_validate_json(raw)
         except ValueError:
-            log.warning("unreadable decision on the decisions topic ignored")
+            log.warning("unreadable decision on the follow-ups topic ignored")
             return
         self.accept(record, raw)
 

@@ -9,6 +9,9 @@ Crash safety: the request's offset is committed only after its records are out. 
 in between, the request is delivered again; the ledger knows that order revision (its record, or
 the balance's `last` if the record was lost) and changes nothing, and the recorded outcome is
 published again with the same decision id. A draw is applied exactly once; a decision at least once.
+
+The final decision also goes to the follow-ups topic, keyed by order id, where the worker holding
+the order's state makes it current (pipeline/flow/current.py).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, PipelineObserver
-from pipeline.worker.outputs import Outbound, decision_messages
+from pipeline.worker.outputs import Outbound, decision_messages, followed_up
 from schemas.licence import Licence
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,7 @@ class LicenceDesk:
         decision = final_decision(request, outcome, snapshot.versions.get("licences"))
         if decision is None or request.order is None:
             return []
-        messages = decision_messages(self._settings, request.order, decision)
+        messages = followed_up(self._settings, decision_messages(self._settings, request.order, decision))
         seconds = time.perf_counter() - started
         self._observer.decided(decision, seconds, destination=request.order.destination_country)
         return messages

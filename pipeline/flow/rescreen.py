@@ -16,7 +16,7 @@ import uuid
 from dataclasses import replace
 
 from pipeline.flow.state import OrderState, Table
-from pipeline.flow.tracking import OrderTracker, applied, cancel_request
+from pipeline.flow.tracking import OrderTracker, cancel_request, own_decision
 from pipeline.intake import Rejection, parse_order
 from pipeline.reference.store import LiveScreener
 from pipeline.settings import Settings
@@ -99,7 +99,7 @@ class Rescreener:
         out, licence = self._tracker.route(order, record, decision_messages(self._settings, order, record))
         if state.head.licence and state.head.licence != licence:
             out = [self._tracker.address(cancel_request(state.head.licence, order_id, order.revision)), *out]
-        out, own = applied(out, order_id, self._settings.topics.decisions)
+        own = own_decision(out, order_id, self._settings.topics.decisions)
         head = replace(state.head, route=record.route.value, licence=licence)
         decision_json = state.decision_json
         if own is not None:

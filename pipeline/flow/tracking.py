@@ -45,14 +45,13 @@ def close_request(licence: str, order_id: str, revision: int) -> DrawRequest:
     return DrawRequest(licence_number=licence, order_id=order_id, revision=revision, closed=True)
 
 
-def applied(messages: list[Outbound], order_id: str, topic: str) -> tuple[list[Outbound], Outbound | None]:
-    """`messages` with the order's own decision marked as kept in its state, and that decision."""
-    for index, message in enumerate(messages):
+def own_decision(messages: list[Outbound], order_id: str, topic: str) -> Outbound | None:
+    """The order's own decision among `messages`: the one its state keeps."""
+    for message in messages:
         decision = message.decision
         if message.topic == topic and decision is not None and decision.order_id == order_id:
-            kept = Outbound(message.topic, message.key, message.value, decision, applied=True)
-            return [*messages[:index], kept, *messages[index + 1 :]], kept
-    return messages, None
+            return message
+    return None
 
 
 class OrderTracker:
@@ -92,14 +91,13 @@ class OrderTracker:
         if prior is not None and order.revision == prior.head.revision:
             # A repeat (redelivered after a crash, or sent twice). The state may have been saved while
             # the decision never left (kill -9 in between), so publish it again: same decision id.
-            out, _ = self.route(order, record, messages)
-            return applied(out, order.order_id, self._settings.topics.decisions)[0]
+            return self.route(order, record, messages)[0]
         if order.status is not OrderStatus.ACTIVE:
             return self._close(order, prior, record, messages)
         out, licence = self.route(order, record, messages)
         if prior is not None and prior.head.licence and prior.head.licence != licence:
             out = [self.address(cancel_request(prior.head.licence, order.order_id, order.revision)), *out]
-        out, own = applied(out, order.order_id, self._settings.topics.decisions)
+        own = own_decision(out, order.order_id, self._settings.topics.decisions)
         head = StateHead(
             order.revision,
             source.partition,

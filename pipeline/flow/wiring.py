@@ -57,7 +57,7 @@ class OrderFlow:
         return self.desk.handle(raw)
 
     def on_decision(self, raw: bytes) -> None:
-        """The tracking agent: a decision this worker's state does not hold yet."""
+        """The tracking agent: a follow-up decision (licence outcome, reviewer) for an open order."""
         self.current.handle(raw)
 
     def on_rescreen(self, order_id: str) -> list[Outbound]:

@@ -65,9 +65,11 @@ class KafkaOutbox:
         await self._send(self._settings.topics.allowlist, allowlist_key(entry), entry)
 
     async def decision(self, record: DecisionRecord) -> None:
-        """The follow-up goes to its route topic and, in full, to `screening.decisions`."""
+        """The follow-up goes to its route topic, in full to `screening.decisions`, and to the
+        follow-ups topic, where the worker holding the order's state makes it current."""
         await self._send(route_topic(self._settings, record.route), record.order_id, record)
         await self._send(self._settings.topics.decisions, record.order_id, record)
+        await self._send(self._settings.topics.decision_followups, record.order_id, record)
 
 
 Handler = Callable[[str, bytes], Awaitable[None]]

@@ -78,10 +78,12 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     # Reference data is read whole by every worker: one partition, latest value per key.
     specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)
     specs.append(TopicSpec(names.reference_errors, 1))
-    # Internal stateful flow: draws re-keyed by licence number, re-screens keyed by order id.
+    # Internal stateful flow: draws re-keyed by licence number; re-screens and follow-up decisions
+    # keyed by order id.
     # A draw request carries its order and provisional decision: as large as an order's dead letter.
     specs.append(TopicSpec(names.licence_draws, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}))
     specs.append(TopicSpec(names.rescreen, flow))
+    specs.append(TopicSpec(names.decision_followups, flow))
     # Tables are keyed like the orders, so their changelogs have as many partitions.
     specs.extend(
         TopicSpec(changelog_topic(settings, table), flow, {"cleanup.policy": "compact"}) for table in TABLES

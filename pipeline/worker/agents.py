@@ -1,4 +1,4 @@
-"""The worker's faust agents around one `OrderFlow`: orders, licence draws, decision tracking and
+"""The worker's faust agents around one `OrderFlow`: orders, licence draws, follow-up decisions and
 re-screening, each a guarded read loop (`guarded_agent`), plus the reference watcher and the
 worker's `/reference` and `/decisions/{order_id}` pages.
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 
-from pipeline.flow.current import APPLIED_HEADER
 from pipeline.flow.rescreen import (
     RESCREEN_ATTEMPTS,
     RESCREEN_RETRY_S,
@@ -39,7 +38,7 @@ from schemas.reference import ReferenceKind, ReferenceRefusal
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[SourceRecord, Mapping[str, Any]], Awaitable[None]]
+Handler = Callable[[SourceRecord], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +75,10 @@ def guarded_agent(app: faust.App, settings: Settings, topic: Any, name: str, han
                 skipped = SourceRecord(
                     message.topic, message.partition, record.offset, record.key, record.value
                 )
-                await handle(skipped, dict(record.headers or ()))
+                await handle(skipped)
                 guard.handled(message.partition, record.offset)
             source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
-            await handle(source, event.headers or {})
+            await handle(source)
             guard.handled(message.partition, message.offset)
 
     app.agent(topic, name=f"{settings.app_id}.{name}")(run)
@@ -108,20 +107,18 @@ def register_worker(
     partitions = settings.order_partitions
     rescreen_topic = raw_topic(app, names.rescreen, partitions)
 
-    async def screen_order(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+    async def screen_order(source: SourceRecord) -> None:
         received()
         await publisher.send_all(flow.on_order(source))
 
-    async def apply_draw(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+    async def apply_draw(source: SourceRecord) -> None:
         await publisher.send_all(flow.on_draw(source.value or b""))
 
-    async def track_decision(source: SourceRecord, headers: Mapping[str, Any]) -> None:
-        # Decisions the state already holds are marked by their publisher and skipped unread.
-        if APPLIED_HEADER not in headers:
-            flow.on_decision(source.value or b"")
-            await publisher.flush_queued()
+    async def track_decision(source: SourceRecord) -> None:
+        flow.on_decision(source.value or b"")
+        await publisher.flush_queued()
 
-    async def rescreen_order(source: SourceRecord, _headers: Mapping[str, Any]) -> None:
+    async def rescreen_order(source: SourceRecord) -> None:
         key = source.key or b""
         kind, attempt = parse_rescreen_request(source.value)
         if attempt < RESCREEN_ATTEMPTS and flow.rescreener.awaiting_decision(key.decode()):
@@ -134,7 +131,8 @@ def register_worker(
 
     guarded_agent(app, settings, raw_topic(app, names.orders, partitions), "screen-orders", screen_order)
     guarded_agent(app, settings, raw_topic(app, names.licence_draws, partitions), "licence-draws", apply_draw)
-    guarded_agent(app, settings, raw_topic(app, names.decisions, partitions), "current", track_decision)
+    followups = raw_topic(app, names.decision_followups, partitions)
+    guarded_agent(app, settings, followups, "current", track_decision)
     guarded_agent(app, settings, rescreen_topic, "rescreen", rescreen_order)
     # Every agent flushes the table changes it queued; this catches any a future writer forgets.
     app.timer(interval=1.0)(publisher.flush_queued)

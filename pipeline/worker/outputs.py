@@ -23,8 +23,6 @@ class Outbound:
     value: bytes
     # Set on a message to the decisions topic: the record `value` serializes.
     decision: DecisionRecord | None = None
-    # The order's state already holds this decision: the decision tracking agent skips it unread.
-    applied: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +119,18 @@ def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRec
         for alert in blocked_alerts(settings, order, record)
     )
     return messages
+
+
+def followed_up(settings: Settings, messages: list[Outbound]) -> list[Outbound]:
+    """`messages` and, for their decision, a copy (same bytes) on the follow-ups topic: the worker
+    holding the order's state reads that topic, not `screening.decisions`."""
+    topic = settings.topics.decisions
+    copies = [
+        Outbound(settings.topics.decision_followups, m.key, m.value)
+        for m in messages
+        if m.topic == topic and m.decision is not None
+    ]
+    return [*messages, *copies]
 
 
 def dead_letter_message(settings: Settings, source: SourceRecord, reason: str, detail: str) -> Outbound:

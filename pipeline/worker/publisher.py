@@ -24,7 +24,6 @@ from typing import Any
 
 import faust
 
-from pipeline.flow.current import APPLIED_HEADER
 from pipeline.worker.observer import NullObserver, WorkerObserver
 from pipeline.worker.outputs import Outbound
 
@@ -32,8 +31,6 @@ log = logging.getLogger(__name__)
 
 
 Delivered = Callable[["asyncio.Future[Any]"], None]
-# A decision the order's state already holds (pipeline/flow/current.py): not read back.
-APPLIED = [(APPLIED_HEADER, b"1")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +57,7 @@ class Publisher:
             outbound.value,
             None,  # partition: the producer's key partitioner, as for every other writer
             None,  # timestamp: now
-            APPLIED if outbound.applied else None,
+            None,  # headers
         )
         if isinstance(delivery, asyncio.Future):
             delivery.add_done_callback(self._delivered)

@@ -49,10 +49,11 @@ def test_repeated_revision_republishes_the_same_decision_and_older_ones_are_drop
     assert flow.desk.balance(GALLIUM_LICENCE).used["2"] == [10, 6000]
 
 
-def test_the_orders_own_decision_is_kept_in_its_state_and_published_as_applied(flow: Flow) -> None:
+def test_the_orders_own_decision_is_kept_in_its_state_and_not_sent_back_to_it(flow: Flow) -> None:
     out = flow.finish(gallium_order("O-CHAIR", lines=chair_line(), licence_numbers=[]))
     decisions = [m for m in out if m.topic == flow.settings.topics.decisions]
-    assert [m.applied for m in decisions] == [True]
+    assert len(decisions) == 1
+    assert flow.settings.topics.decision_followups not in {m.topic for m in out}
     state = flow.tracker.state("O-CHAIR")
     assert state is not None
     assert state.decision_json == decisions[0].value  # serialized once, kept as published

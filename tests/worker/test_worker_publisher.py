@@ -39,17 +39,17 @@ class _Observer:
         self.failures.append((stage, str(error)))
 
 
-def test_records_reach_the_producer_unchanged_and_kept_decisions_are_marked() -> None:
+def test_records_reach_the_producer_unchanged() -> None:
     producer = _Producer()
     publisher = Publisher(_App(producer))  # type: ignore[arg-type]
 
     async def run() -> None:
-        await publisher.send(Outbound("screening.decisions", b"O-1", b"{}", applied=True))
+        await publisher.send(Outbound("screening.decisions", b"O-1", b"{}"))
         await publisher.send(Outbound("screening.decisions", None, b"{}"))
 
     asyncio.run(run())
     assert producer.sent == [
-        ("screening.decisions", b"O-1", b"{}", None, None, [("screening-current-applied", b"1")]),
+        ("screening.decisions", b"O-1", b"{}", None, None, None),
         ("screening.decisions", None, b"{}", None, None, None),
     ]
 
