@@ -134,6 +134,23 @@ class Exemption(_Data):
         return self
 
 
+class DescribedItem(_Data):
+    """An item of the measure named in words (element or material and its form, en/zh/ja): a line whose
+    description (or product-master description) has a word of every group is the item, whatever
+    customs code it is declared under. Where the measure sets thresholds (purity, size, density) the
+    words cannot check, `thresholds` holds the line for review instead of requiring the licence."""
+
+    terms: list[list[str]] = Field(min_length=1)
+    thresholds: bool = False
+
+    @model_validator(mode="after")
+    def _groups(self) -> DescribedItem:
+        if any(not group for group in self.terms):
+            msg = "described item has an empty group of terms"
+            raise ValueError(msg)
+        return self
+
+
 class Scope(_Data):
     """What a rule covers.
 
@@ -167,6 +184,10 @@ class Scope(_Data):
     description_terms: list[list[str]] = Field(
         default_factory=list,
         description="groups of words: a line whose description has a word of every group is covered",
+    )
+    described_items: list[DescribedItem] = Field(
+        default_factory=list,
+        description="the measure's goods named in words; covers goods lines only, not technology lines",
     )
     technology_only: bool = Field(
         default=False,
@@ -221,6 +242,7 @@ class Scope(_Data):
             self.tech_entries,
             self.tech_entry_kinds,
             self.description_terms,
+            self.described_items,
             self.items_of,
             self.any_dual_use,
             self.any_item,
@@ -311,4 +333,9 @@ class RulePack(_Data):
     # unless its customs code is a good's other than these carriers of technical data.
     technology_markers: list[str] = Field(default_factory=list)
     technology_carrier_hs_codes: list[HsPrefix] = Field(default_factory=list)
+    # Groups of words (all must occur) by which a line's description says it was made outside China
+    # with Chinese rare-earth technology (2025 No. 61 item 2), as the product master's flag does.
+    foreign_direct_product_terms: list[list[str]] = Field(default_factory=list)
+    # Words that hold a shorter term of the pack but name something else (ytterbium holds terbium).
+    distinct_words: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(min_length=1)

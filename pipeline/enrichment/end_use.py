@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.enrichment.end_use_text import Kind, TextMatcher, fold, normalise_folded
+from pipeline.enrichment.end_use_text import Kind, Mention, TextMatcher, fold, normalise_folded
 from pipeline.enrichment.end_use_vocabulary import DEFAULT_VOCABULARY, LoadedVocabulary, load_vocabulary
 from pipeline.enrichment.enriched import EndUseFacts, PartyFacts
 from schemas.order import EndUse
@@ -103,12 +103,19 @@ class EndUseClassifier:
         folded = fold(description)
         mentions = self._matcher.mentions(normalise_folded(folded))
         context = {m.entry.group for m in mentions if m.entry.kind is Kind.CONTEXT}
+        masks = [
+            (m.start, m.stop)
+            for m in mentions
+            if m.entry.kind is Kind.TERM and self._groups[m.entry.group].masks
+        ]
         for mention in mentions:
             entry = mention.entry
             if entry.kind is not Kind.TERM:
                 continue
             group = self._groups[entry.group]
             if group.with_any and group.id not in context:
+                continue
+            if masks and not group.masks and _inside(mention, masks):
                 continue
             found.setdefault(group.end_use_class, f"text {entry.term!r} ({group.id})")
         folded = _THOUSANDS.sub("", folded)
@@ -125,6 +132,11 @@ class EndUseClassifier:
                         self._range_class, f"delivery vehicle with range {match.group(0).strip()}"
                     )
         return tuple(found.items())
+
+
+def _inside(mention: Mention, masks: list[tuple[int, int]]) -> bool:
+    """Whether a term lies within a product or style phrase ("army-style", 军绿色)."""
+    return any(start <= mention.start and mention.stop <= stop for start, stop in masks)
 
 
 @lru_cache(maxsize=1)

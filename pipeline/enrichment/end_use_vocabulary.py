@@ -77,6 +77,8 @@ class TermGroup(_Model):
     source: str = Field(min_length=10)
     terms: dict[str, tuple[str, ...]]
     with_any: tuple[str, ...] = ()
+    # Product and style phrases ("army-style jackets", 军绿色): other terms inside them do not count.
+    masks: bool = False
 
 
 class LexiconFile(_Model):

@@ -16,6 +16,9 @@ from pipeline.rules.terms import TermIndex, folded_set
 from schemas.decision import Outcome
 from schemas.rulepack import Rule, RulePack
 
+# Customs codes are declared at 4 (heading) to 10 digits; shorter prefixes name no tariff line.
+_SHORTEST_CUSTOMS_CODE = 4
+
 
 def _compile_rule(index: int, rule: Rule) -> CompiledRule:
     scope = rule.scope
@@ -57,6 +60,10 @@ def _compile_rule(index: int, rule: Rule) -> CompiledRule:
         foreign_direct_product=scope.foreign_direct_product,
         technology_only=scope.technology_only,
         description_groups=tuple(folded_set(group) for group in scope.description_terms),
+        described=tuple(
+            (tuple(folded_set(group) for group in item.terms), item.thresholds)
+            for item in scope.described_items
+        ),
         item_terms=folded_set(scope.item_terms),
         end_use_terms=folded_set(scope.end_use_terms),
         own_control_codes=frozenset(scope.control_codes),
@@ -104,6 +111,7 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
     index_of = {rule.id: i for i, rule in enumerate(pack.rules)}
     printed_by: dict[str, set[int]] = defaultdict(set)
     origins: dict[tuple[str, int], set[int]] = defaultdict(set)
+    broader: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     for rule, model in zip(compiled, pack.rules, strict=True):
         scopes = [(rule.index, model.scope)]
         scopes += [(index_of[ref], models[ref].scope) for ref in model.scope.items_of]
@@ -115,6 +123,8 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
             for prefix in scope.hs_codes:
                 by_hs[prefix].append(rule)
                 origins[prefix, rule.index].add(origin)
+                for length in range(_SHORTEST_CUSTOMS_CODE, len(prefix)):
+                    broader[prefix[:length]][rule.index].add(origin)
             for entry in scope.tech_entries:
                 by_tech[entry].append(rule)
         for prefix in model.scope.hs_codes:
@@ -139,6 +149,14 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
             {code: frozenset(rules) for code, rules in printed_by.items() if len(rules) > 1}
         ),
         hs_origins=MappingProxyType({key: frozenset(found) for key, found in origins.items()}),
+        hs_broader=MappingProxyType(
+            {
+                code: tuple((index, frozenset(printed)) for index, printed in sorted(rules.items()))
+                for code, rules in broader.items()
+            }
+        ),
+        described_rules=tuple(r for r in compiled if r.described),
+        foreign_direct_groups=tuple(folded_set(group) for group in pack.foreign_direct_product_terms),
         foreign_made=tuple(r for r in compiled if r.foreign_made_min_share is not None),
         foreign_direct=tuple(r for r in compiled if r.foreign_direct_product),
         description_rules=tuple(r for r in compiled if r.description_groups),
@@ -146,6 +164,9 @@ def compile_pack(pack: RulePack, *, digest: str, source: str) -> CompiledPack:
         descriptions=TermIndex(
             [t for r in compiled for group in r.description_groups for t in group]
             + [t for r in compiled for t in r.item_terms]
+            + [t for r in compiled for groups, _ in r.described for group in groups for t in group]
+            + [t for group in pack.foreign_direct_product_terms for t in group],
+            pack.distinct_words,
         ),
         technology_markers=TermIndex(pack.technology_markers) if technology else TermIndex(()),
         technology_carriers=tuple(pack.technology_carrier_hs_codes),

@@ -70,6 +70,8 @@ class CompiledRule:
     technology_only: bool
     # Folded word groups: a description with a word of every group is covered.
     description_groups: tuple[frozenset[str], ...]
+    # The measure's goods named in words: (word groups that must all occur, thresholds to check).
+    described: tuple[tuple[tuple[frozenset[str], ...], bool], ...]
     item_terms: frozenset[str]
     end_use_terms: frozenset[str]
     own_control_codes: frozenset[str]
@@ -190,6 +192,12 @@ class CompiledPack:
     hs_shared: MappingProxyType[str, frozenset[int]]
     # (customs-code prefix, rule index) -> the rules whose scope printed it (itself, or via items_of).
     hs_origins: MappingProxyType[tuple[str, int], frozenset[int]]
+    # A customs code shorter than codes rules print (an 8-digit line over listed 10-digit numbers):
+    # code -> (rule index, the rules whose scope printed the longer codes) for every such rule.
+    hs_broader: MappingProxyType[str, tuple[tuple[int, frozenset[int]], ...]]
+    described_rules: tuple[CompiledRule, ...]
+    # Word groups (all must occur) saying a line was made abroad with Chinese rare-earth technology.
+    foreign_direct_groups: tuple[frozenset[str], ...]
     foreign_made: tuple[CompiledRule, ...]
     foreign_direct: tuple[CompiledRule, ...]
     description_rules: tuple[CompiledRule, ...]

@@ -28,7 +28,15 @@ from pipeline.rules.findings import (
     Finding,
     FindingTemplate,
 )
-from pipeline.rules.matching import BY_CODE, BY_HS, BY_SHARED_HS, line_matches, matching_key
+from pipeline.rules.matching import (
+    BY_BROADER_HS,
+    BY_CODE,
+    BY_HS,
+    BY_ITEM_WORDS_THRESHOLDS,
+    BY_SHARED_HS,
+    line_matches,
+    matching_key,
+)
 from schemas.decision import Outcome
 
 _CONTROLLING = frozenset({Outcome.PROHIBITED, Outcome.LICENCE_REQUIRED})
@@ -74,6 +82,14 @@ def _template(
             text += (
                 ", a code printed for several items; held to resolve the item by control code or description"
             )
+        elif how == BY_BROADER_HS and outcome in _CONTROLLING:
+            evidence.append(("rule_outcome", outcome.value))
+            outcome = Outcome.REVIEW
+            text += ": it cannot clear the line; held to identify the item by its description"
+        elif how == BY_ITEM_WORDS_THRESHOLDS and outcome in _CONTROLLING:
+            evidence.append(("rule_outcome", outcome.value))
+            outcome = Outcome.REVIEW
+            text += "; held to check the item against the measure's thresholds"
         elif how == BY_HS and rule.hs_reference_only and outcome in _CONTROLLING:
             evidence.append(("rule_outcome", outcome.value))
             outcome = Outcome.REVIEW

@@ -23,6 +23,18 @@ BY_SHARED_HS = "shared-hs"
 BY_TECH = "tech"
 BY_CONTENT = "content"
 BY_DESCRIPTION = "description"
+# A declared customs code less precise than the measure's numbers under it that neither control code
+# nor description resolves to the measure's item: held for review.
+BY_BROADER_HS = "broader-hs"
+# The description names a good of the measure (element or material and its form).
+BY_ITEM_WORDS = "item-words"
+# ... of a measure whose thresholds the words cannot check: held for review.
+BY_ITEM_WORDS_THRESHOLDS = "item-words-thresholds"
+# Matches that identify the item as one the measure lists (the line is then a dual-use item).
+_IDENTIFYING = frozenset({BY_CODE, BY_HS, BY_ITEM_WORDS})
+# Matches on customs codes that only point at the measure: a control code owned by another measure
+# in force identifies the item and dismisses them.
+_REFERENCE_ONLY = frozenset({BY_HS, BY_BROADER_HS})
 
 Found = dict[CompiledRule, tuple[str, str, int]]
 
@@ -63,21 +75,27 @@ def line_matches(pack: CompiledPack, line: LineFacts) -> LineMatches:
     umbrella = _code_matches(pack, line, words, found)
     if line.hs_code:
         _hs_matches(pack, line, words, found)
+        _broader_hs_matches(pack, line, words, found)
     if line.tech_entry:
         _tech_matches(pack, line.tech_entry, found)
-    _content_matches(pack, line, found)
+    _content_matches(pack, line, words if not technology else frozenset(), found)
     _description_matches(pack, words, technology=technology, found=found)
+    if not technology:
+        _item_word_matches(pack, words, found)
     if technology:
         for rule in pack.technology_rules:
             found.setdefault(rule, (BY_DESCRIPTION, "technology line", 0))
     longest = {r.index: length for r, (how, _, length) in found.items() if how == BY_HS and _names(r)}
+    code_owners = frozenset(
+        r.index for r, (how, _, _) in found.items() if how == BY_CODE and r.lists_dual_use
+    )
     matches = tuple(
         ItemMatch(
             rule,
             how,
             matched,
-            rule.lists_dual_use and how in (BY_CODE, BY_HS) and not (how == BY_HS and rule.hs_reference_only),
-            _more_precise(rule, how, length, longest),
+            rule.lists_dual_use and how in _IDENTIFYING and not (how == BY_HS and rule.hs_reference_only),
+            _more_precise(rule, how, length, longest) | _dismissed_by_code(rule, how, code_owners),
         )
         for rule, (how, matched, length) in sorted(found.items(), key=_match_order)
     )
@@ -99,6 +117,16 @@ def _more_precise(rule: CompiledRule, how: str, length: int, longest: dict[int, 
     if how != BY_HS or not rule.hs_reference_only:
         return frozenset()
     return frozenset(index for index, other in longest.items() if other > length and index != rule.index)
+
+
+def _dismissed_by_code(rule: CompiledRule, how: str, code_owners: frozenset[int]) -> frozenset[int]:
+    """A customs code that only points at this measure yields to the measures owning the line's
+    control code (samarium metal `1C902.a` under No. 57's reference line 28053019 is No. 18's)."""
+    if rule.index in code_owners or not code_owners:
+        return frozenset()
+    if how == BY_BROADER_HS or (how == BY_HS and rule.hs_reference_only):
+        return code_owners
+    return frozenset()
 
 
 def _match_order(item: tuple[CompiledRule, tuple[str, str, int]]) -> int:
@@ -153,6 +181,49 @@ def _hs_matches(pack: CompiledPack, line: LineFacts, words: frozenset[str], foun
                 found.setdefault(rule, (BY_HS, f"customs code {hs}, item resolved", length))
 
 
+def _broader_hs_matches(pack: CompiledPack, line: LineFacts, words: frozenset[str], found: Found) -> None:
+    """A customs code less precise than numbers rules print under it (8-digit line, 10-digit listed
+    numbers) cannot clear the line: the rules whose item the control code or description names
+    cover it; if none is named, every such rule holds it for review."""
+    hs = line.hs_code or ""
+    candidates = pack.hs_broader.get(hs)
+    if not candidates:
+        return
+    printed = frozenset(origin for _, origins in candidates for origin in origins)
+    resolved = _resolve_shared(pack, line, words, printed) or frozenset()
+    named = [(index, origins) for index, origins in candidates if origins & resolved]
+    for index, _ in named:
+        found.setdefault(pack.rules[index], (BY_HS, f"customs code {hs}, item resolved", 10))
+    # A description naming another measure's item identifies the line: it is no longer unknown.
+    if named or any(rule.item_terms & words for rule in pack.rules):
+        return
+    for index, origins in candidates:
+        listed = ", ".join(pack.rules[i].id for i in sorted(origins))
+        what = f"customs code {hs} (less precise than numbers printed under it by {listed})"
+        found.setdefault(pack.rules[index], (BY_BROADER_HS, what, len(hs)))
+
+
+def _item_word_matches(pack: CompiledPack, words: frozenset[str], found: Found) -> None:
+    """Goods lines whose description names an item of a measure (element or material and its form)."""
+    if not words:
+        return
+    for rule in pack.described_rules:
+        if rule in found:
+            continue
+        best: tuple[str, str, int] | None = None
+        for groups, thresholds in rule.described:
+            hits = [group & words for group in groups]
+            if not all(hits):
+                continue
+            named = ", ".join(sorted(w for group in hits for w in group))
+            how = BY_ITEM_WORDS_THRESHOLDS if thresholds else BY_ITEM_WORDS
+            best = (how, f"description names {named}", 0)
+            if not thresholds:
+                break
+        if best is not None:
+            found[rule] = best
+
+
 def _resolve_shared(
     pack: CompiledPack, line: LineFacts, words: frozenset[str], shared: frozenset[int]
 ) -> frozenset[int] | None:
@@ -181,9 +252,19 @@ def _tech_matches(pack: CompiledPack, entry: str, found: Found) -> None:
             found.setdefault(rule, (BY_TECH, f"technology entry {entry}", 0))
 
 
-def _content_matches(pack: CompiledPack, line: LineFacts, found: Found) -> None:
-    abroad = bool(line.origin_country) and line.origin_country != _ORIGIN_CHINA
-    if not abroad:
+def _content_matches(pack: CompiledPack, line: LineFacts, words: frozenset[str], found: Found) -> None:
+    if line.origin_country == _ORIGIN_CHINA:
+        return
+    # A description saying the item was made with Chinese rare-earth technology speaks of an item
+    # made abroad (made in China it would be an ordinary export), unless the origin says China.
+    groups = pack.foreign_direct_groups
+    described = bool(groups) and all(group & words for group in groups)
+    if described and not line.made_with_cn_re_technology:
+        where = f"made in {line.origin_country}" if line.origin_country else "made abroad"
+        for rule in pack.foreign_direct:
+            text = f"{where} with Chinese rare-earth technology, as the description says"
+            found.setdefault(rule, (BY_CONTENT, text, 0))
+    if not line.origin_country:
         return
     share = line.cn_rare_earth_share
     if share is not None:

@@ -17,7 +17,7 @@ from schemas.order import EndUse
 # (code, description, exact classes): the vocabulary's own classes and the existing contract.
 EXACT = [
     ("MIL", None, {"military"}),
-    (None, "Spare parts for the Japan Ground Self-Defense Force", {"military", "civil"}),
+    (None, "Spare parts for the Japan Ground Self-Defense Force", {"military"}),
     (None, "用于军队装备维修", {"military", "civil"}),
     (None, "陸上自衛隊向け", {"military"}),
     (None, "weapons of mass destruction programme", {"wmd", "military"}),
