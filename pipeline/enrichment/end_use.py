@@ -22,6 +22,9 @@ END_USER_CATEGORIES = ("military", "government", "defence_industry")
 # The contract with the rule pack (pipeline/enrichment/enriched.py, EndUseFacts).
 UNRECOGNISED = "end_use.unrecognised"
 UNKNOWN_CODE = "end_use.unknown_code"
+MILITARY = "military"
+# Parties whose names are read for a military user: those the goods go to.
+RECIPIENT_ROLES = frozenset({"consignee", "end_user"})
 _CODE_SEPARATORS = re.compile(r"[\s_./]+")
 # "1,200 km" is 1200: a comma before exactly three digits is a thousands separator.
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -70,7 +73,12 @@ class EndUseClassifier:
     def load(cls, path: Path = DEFAULT_VOCABULARY) -> EndUseClassifier:
         return cls(load_vocabulary(path))
 
-    def classify(self, end_use: EndUse, end_user: PartyFacts | None = None) -> EndUseFacts:
+    def classify(
+        self,
+        end_use: EndUse,
+        end_user: PartyFacts | None = None,
+        recipients: tuple[PartyFacts, ...] = (),
+    ) -> EndUseFacts:
         evidence: list[tuple[str, str]] = []
         if end_use.code:
             code_class = self._codes.get(_code_key(end_use.code))
@@ -89,6 +97,16 @@ class EndUseClassifier:
         classes = {name for name, _ in evidence}
         if declared and not classes - {UNKNOWN_CODE}:
             evidence.append((UNRECOGNISED, "declared end use recognised as neither civil nor sensitive"))
+        # A military organisation named as consignee or end user is a military user (2024 No. 46
+        # clause 1, 2026 No. 1) whatever the declared end use says; only the military class is read
+        # from names, so a company name never makes an end use civil or WMD.
+        evidence.extend(
+            (MILITARY, f"{party.role} {party.name!r} names a military organisation ({why})")
+            for party in recipients
+            if party.role in RECIPIENT_ROLES
+            for name, why in self._from_text_remembered(party.name)
+            if name == MILITARY
+        )
         if end_user is not None:
             evidence.extend(
                 (f"end_user.{c}", f"end user {end_user.name} is {c} (party master)")
@@ -144,10 +162,13 @@ def default_classifier() -> EndUseClassifier:
     return EndUseClassifier.load()
 
 
-def classify_end_use(end_use: EndUse, end_user: PartyFacts | None) -> EndUseFacts:
+def classify_end_use(
+    end_use: EndUse, end_user: PartyFacts | None, recipients: tuple[PartyFacts, ...] = ()
+) -> EndUseFacts:
     """Classes of the declared end use; declared=False when neither code nor text is given.
 
     End-user categories from the party master (military, government, defence_industry) are added to
-    the evidence as `end_user.<category>`; rules read the categories from PartyFacts themselves.
+    the evidence as `end_user.<category>`; rules read the categories from PartyFacts themselves. A
+    consignee or end user whose name names a military organisation adds the `military` class.
     """
-    return default_classifier().classify(end_use, end_user)
+    return default_classifier().classify(end_use, end_user, recipients)

@@ -31,7 +31,7 @@ class PartyScreenerLike(Protocol):
     def screen(self, parties: Sequence[PartyFacts], as_of: date) -> tuple[PartyHit, ...]: ...
 
 
-EndUseClassifier = Callable[[EndUse, PartyFacts | None], EndUseFacts]
+EndUseClassifier = Callable[[EndUse, PartyFacts | None, tuple[PartyFacts, ...]], EndUseFacts]
 
 
 def _plain_facts(role: str, party: Party) -> PartyFacts:
@@ -111,7 +111,7 @@ class Enricher:
         hits = self.party_screener.screen(parties, when) if self.party_screener is not None else ()
         end_user = next((p for p in parties if p.role == "end_user"), None)
         if self.classify_end_use is not None:
-            end_use = self.classify_end_use(order.end_use, end_user)
+            end_use = self.classify_end_use(order.end_use, end_user, parties)
         else:
             end_use = EndUseFacts(declared=bool(order.end_use.code or order.end_use.description))
         return EnrichedOrder(

@@ -144,8 +144,9 @@ class Lists:
         )
 
 
-def classify(end_use: EndUse, end_user: PartyFacts | None) -> EndUseFacts:
+def classify(end_use: EndUse, end_user: PartyFacts | None, recipients: tuple[PartyFacts, ...]) -> EndUseFacts:
     assert end_user is not None
+    assert end_user in recipients
     return EndUseFacts(declared=True, classes=frozenset({"military"} & end_user.categories))
 
 

@@ -75,8 +75,12 @@ def hit(
     )
 
 
-def classifier(classes: Sequence[str]) -> Callable[[EndUse, PartyFacts | None], EndUseFacts]:
-    def classify(end_use: EndUse, end_user: PartyFacts | None) -> EndUseFacts:
+def classifier(
+    classes: Sequence[str],
+) -> Callable[[EndUse, PartyFacts | None, tuple[PartyFacts, ...]], EndUseFacts]:
+    def classify(
+        end_use: EndUse, end_user: PartyFacts | None, recipients: tuple[PartyFacts, ...]
+    ) -> EndUseFacts:
         declared = bool(end_use.code or end_use.description)
         return EndUseFacts(declared=declared, classes=frozenset(classes) if declared else frozenset())
 
