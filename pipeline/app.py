@@ -11,6 +11,7 @@ import faust
 from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
+from pipeline.security import faust_config
 from pipeline.settings import Settings
 from pipeline.worker.agents import register_worker
 from pipeline.worker.observer import NullObserver, PipelineObserver
@@ -49,6 +50,8 @@ def faust_app(settings: Settings) -> faust.App:
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
         producer_partitioner=RememberingPartitioner(),
+        # TLS and SASL credentials and the producer's acks, from the one settings module.
+        **faust_config(settings),
     )
 
 

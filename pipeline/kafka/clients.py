@@ -1,14 +1,16 @@
 """The one place Kafka clients are built, from `Settings`: kafka-python's admin, consumer and producer,
 and aiokafka's consumer and producer for the code that runs beside faust.
 
-Connection options every client shares (bootstrap servers, client id, and later TLS or SASL) are set
-in `_connection` only; callers pass what is particular to their use (acks, group, fetch sizes).
+Connection options every client shares (bootstrap servers, client id, TLS and SASL from
+`pipeline/security.py`) are set here only; producers also get the settings' delivery guarantees (acks,
+idempotence). Callers pass what is particular to their use (group, fetch sizes), which wins.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pipeline import security
 from pipeline.settings import Settings
 
 
@@ -20,7 +22,9 @@ def admin(settings: Settings, purpose: str, **options: Any) -> Any:
     """kafka-python's `KafkaAdminClient`."""
     from kafka import KafkaAdminClient
 
-    return KafkaAdminClient(**_connection(settings, purpose), **options)
+    return KafkaAdminClient(
+        **_connection(settings, purpose), **{**security.kafka_python_config(settings), **options}
+    )
 
 
 def consumer(settings: Settings, purpose: str, *topics: str, **options: Any) -> Any:
@@ -30,7 +34,12 @@ def consumer(settings: Settings, purpose: str, *topics: str, **options: Any) -> 
     return KafkaConsumer(
         *topics,
         **_connection(settings, purpose),
-        **{"group_id": None, "enable_auto_commit": False, **options},
+        **{
+            "group_id": None,
+            "enable_auto_commit": False,
+            **security.kafka_python_config(settings),
+            **options,
+        },
     )
 
 
@@ -38,7 +47,9 @@ def producer(settings: Settings, purpose: str, **options: Any) -> Any:
     """kafka-python's `KafkaProducer`."""
     from kafka import KafkaProducer
 
-    return KafkaProducer(**_connection(settings, purpose), **options)
+    return KafkaProducer(
+        **_connection(settings, purpose), **{**security.kafka_python_producer_config(settings), **options}
+    )
 
 
 def async_consumer(settings: Settings, purpose: str, *topics: str, **options: Any) -> Any:
@@ -49,7 +60,7 @@ def async_consumer(settings: Settings, purpose: str, *topics: str, **options: An
     return AIOKafkaConsumer(
         *topics,
         **_connection(settings, purpose),
-        **{"group_id": None, "enable_auto_commit": False, **options},
+        **{"group_id": None, "enable_auto_commit": False, **security.aiokafka_config(settings), **options},
     )
 
 
@@ -57,4 +68,6 @@ def async_producer(settings: Settings, purpose: str, **options: Any) -> Any:
     """aiokafka's `AIOKafkaProducer` (not started)."""
     from aiokafka import AIOKafkaProducer
 
-    return AIOKafkaProducer(**_connection(settings, purpose), **options)
+    return AIOKafkaProducer(
+        **_connection(settings, purpose), **{**security.aiokafka_producer_config(settings), **options}
+    )

@@ -304,3 +304,50 @@ def test_node_commands_refuse_a_node_that_does_not_exist(secured_cluster: Secure
         refused = cluster(command, "4", timeout=30)
         assert refused.returncode == 2, command
         assert "node must be 1, 2 or 3 (got '4')" in refused.stderr
+
+
+def test_the_products_own_clients_connect_with_the_settings_security(secured_cluster: SecuredCluster) -> None:
+    """pipeline/kafka/clients.py builds every client the product uses: TLS, SCRAM and acks from settings."""
+    from pipeline.kafka import clients
+
+    producer_settings = secured_cluster.settings("producer")
+    worker_settings = secured_cluster.settings("worker")
+    orders = producer_settings.topics.orders
+    sent = [f"via-clients-{n}".encode() for n in range(3)]
+    producer = clients.producer(producer_settings, "test")
+    try:
+        for value in sent:
+            producer.send(orders, value, key=value).get(timeout=60)
+    finally:
+        producer.close()
+
+    consumer = clients.consumer(
+        worker_settings, "test", orders, group_id=worker_settings.app_id, auto_offset_reset="earliest"
+    )
+    try:
+        received = read_values(consumer, b"via-clients-", len(sent))
+    finally:
+        consumer.close()
+    assert sorted(received) == sorted(sent)
+
+    async def read_async() -> list[bytes]:
+        reader = clients.async_consumer(
+            worker_settings, "test", orders, group_id=worker_settings.app_id, auto_offset_reset="earliest"
+        )
+        await reader.start()
+        found: list[bytes] = []
+        try:
+            deadline = time.monotonic() + 60
+            while len(found) < len(sent) and time.monotonic() < deadline:
+                batches = await reader.getmany(timeout_ms=1000)
+                found.extend(
+                    r.value
+                    for records in batches.values()
+                    for r in records
+                    if r.value.startswith(b"via-clients-")
+                )
+        finally:
+            await reader.stop()
+        return found
+
+    assert sorted(asyncio.run(read_async())) == sorted(sent)
