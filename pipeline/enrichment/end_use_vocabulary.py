@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.enrichment.end_use_text import Entry, Kind, pattern_of
 from pipeline.settings import BUNDLED_DATA
+from pipeline.yaml_lines import yaml_line
 
 DEFAULT_VOCABULARY = BUNDLED_DATA / "end_use" / "vocabulary.yaml"
 LANGUAGES = ("en", "zh", "ja")
@@ -93,21 +94,6 @@ class LoadedVocabulary:
     entries: tuple[tuple[str, Entry], ...]
 
 
-def _line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The line a pydantic error location points at, following the YAML node tree as far as it goes."""
-    node = root
-    for key in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-        if child is None:
-            break
-        node = child
-    return None if node is None else node.start_mark.line + 1
-
-
 # libyaml's C loader where PyYAML was built with it: the lexicon is some thousand lines.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -130,7 +116,7 @@ class _Lines:
         self._text = text
 
     def __call__(self, *loc: int | str) -> int | None:
-        return _line(yaml.compose(self._text, Loader=_LOADER), loc)
+        return yaml_line(yaml.compose(self._text, Loader=_LOADER), loc)
 
 
 def _validated(model: type[_Model_T], path: Path) -> tuple[_Model_T, _Lines]:

@@ -16,27 +16,8 @@ from pydantic import ValidationError
 from pipeline.rules.compile import compile_pack
 from pipeline.rules.compiled import CompiledPack
 from pipeline.rules.errors import PackProblem, RulePackError
+from pipeline.yaml_lines import yaml_line
 from schemas.rulepack import RulePack
-
-
-def _node_at(root: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
-    """Follow a pydantic error location through the YAML node tree as far as it goes."""
-    node = root
-    for key in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _line(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    node = _node_at(root, loc)
-    return None if node is None else node.start_mark.line + 1
 
 
 def _rule_id(data: Any, index: int) -> str | None:
@@ -58,7 +39,7 @@ def _validation_problems(exc: ValidationError, data: Any, root: yaml.Node | None
             str(p) for p in loc
         )
         message = str(error["msg"]).removeprefix("Value error, ")
-        problems.append(PackProblem(rule_id, _line(root, loc), f"{field}: {message}"))
+        problems.append(PackProblem(rule_id, yaml_line(root, loc), f"{field}: {message}"))
     return problems
 
 
@@ -69,14 +50,14 @@ def _cross_check(pack: RulePack, root: yaml.Node | None) -> list[PackProblem]:
     by_id = {rule.id: rule for rule in pack.rules}
     first_line: dict[str, int | None] = {}
     for index, rule in enumerate(pack.rules):
-        line = _line(root, ("rules", index, "id"))
+        line = yaml_line(root, ("rules", index, "id"))
         if rule.id in first_line:
             problems.append(
                 PackProblem(rule.id, line, f"duplicate rule id (first at line {first_line[rule.id]})")
             )
         first_line.setdefault(rule.id, line)
         for ref in rule.scope.items_of:
-            scope_line = _line(root, ("rules", index, "scope", "items_of"))
+            scope_line = yaml_line(root, ("rules", index, "scope", "items_of"))
             if ref not in ids:
                 problems.append(PackProblem(rule.id, scope_line, f"items_of names unknown rule {ref!r}"))
             elif ref == rule.id:
