@@ -204,9 +204,8 @@ def ssl_context(security: ClientSecurity) -> ssl.SSLContext:
     return context
 
 
-def kafka_python_config(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for kafka-python's `KafkaConsumer` and `KafkaAdminClient`."""
-    security = client_security(settings)
+def _protocol_and_sasl(security: ClientSecurity) -> dict[str, Any]:
+    """What kafka-python and aiokafka name alike: the protocol and the SASL login."""
     config: dict[str, Any] = {"security_protocol": security.protocol}
     if security.uses_sasl:
         config |= {
@@ -214,6 +213,13 @@ def kafka_python_config(settings: Settings) -> dict[str, Any]:
             "sasl_plain_username": security.username,
             "sasl_plain_password": security.password,
         }
+    return config
+
+
+def kafka_python_config(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for kafka-python's `KafkaConsumer` and `KafkaAdminClient`."""
+    security = client_security(settings)
+    config = _protocol_and_sasl(security)
     if security.uses_tls:
         config["ssl_check_hostname"] = True
         config |= {
@@ -238,13 +244,7 @@ def kafka_python_producer_config(settings: Settings) -> dict[str, Any]:
 def aiokafka_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for aiokafka's `AIOKafkaConsumer` (it takes a TLS context, not file names)."""
     security = client_security(settings)
-    config: dict[str, Any] = {"security_protocol": security.protocol}
-    if security.uses_sasl:
-        config |= {
-            "sasl_mechanism": security.mechanism,
-            "sasl_plain_username": security.username,
-            "sasl_plain_password": security.password,
-        }
+    config = _protocol_and_sasl(security)
     if security.uses_tls:
         config["ssl_context"] = ssl_context(security)
     return config
