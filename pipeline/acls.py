@@ -51,7 +51,8 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
     """Reads orders, the reference topics and its own internal flow; writes its outputs only."""
     names = settings.topics
     internal = (names.licence_draws, names.rescreen, names.decision_followups)
-    reads = (names.orders, names.decisions, *internal, *(names.reference(kind) for kind in REFERENCE_KINDS))
+    references = (*(names.reference(kind) for kind in REFERENCE_KINDS), names.allowlist)
+    reads = (names.orders, names.decisions, *internal, *references)
     writes = (
         names.hold,
         names.license,
@@ -81,7 +82,7 @@ def console_grants(settings: Settings, user: str) -> list[Grant]:
     review applier (`console --apply-reviews`), the follow-up decisions on the decision, route and
     follow-up topics."""
     names = settings.topics
-    reads = (names.decisions, names.holds_reviews, names.orders)
+    reads = (names.decisions, names.holds_reviews, names.orders, names.allowlist)
     writes = (
         names.holds_reviews,
         names.audit,
@@ -103,8 +104,6 @@ def producer_grants(settings: Settings, user: str) -> list[Grant]:
 def operator_grants(settings: Settings, user: str) -> list[Grant]:
     """Topic set-up (`screening topics create`) and reference publishing, not order traffic."""
     every = [spec.name for spec in topic_specs(settings)]
-    if settings.topics.allowlist not in every:
-        every.append(settings.topics.allowlist)
     references = [settings.topics.reference(kind) for kind in REFERENCE_KINDS]
     return [
         *_topics(user, "Create", every),

@@ -12,6 +12,7 @@ from typing import Protocol
 from pipeline.decisions.record import build_decision
 from pipeline.enrichment.end_use import classify_end_use
 from pipeline.enrichment.enrich import Enricher
+from pipeline.enrichment.parties.clearances import ClearanceBook
 from pipeline.enrichment.parties.screener import load_party_screener
 from pipeline.enrichment.party_master import PartyMaster
 from pipeline.enrichment.products import ProductMaster
@@ -46,18 +47,19 @@ class EngineScreener:
         return build_decision(enriched, findings, rules_version=self.pack.version_label)
 
 
-def build_enricher(settings: Settings) -> Enricher:
+def build_enricher(settings: Settings, clearances: ClearanceBook | None = None) -> Enricher:
     """Enrichment from the reference files in `settings`: product master, party master, party lists
-    (screening owners through the party master) and the end-use classifier."""
+    (screening owners through the party master, silencing what `clearances` clear) and the end-use
+    classifier."""
     party_master = PartyMaster.load(settings.party_master_file)
     return Enricher(
         products=ProductMaster.load(settings.products_file),
         party_master=party_master,
-        party_screener=load_party_screener(settings, party_master.owner),
+        party_screener=load_party_screener(settings, party_master.owner, clearances),
         classify_end_use=classify_end_use,
     )
 
 
-def build_screener(settings: Settings) -> EngineScreener:
+def build_screener(settings: Settings, clearances: ClearanceBook | None = None) -> EngineScreener:
     """Load and validate the rule pack and reference data; any refused file stops start-up."""
-    return EngineScreener(build_enricher(settings), load_pack(settings.rules_file))
+    return EngineScreener(build_enricher(settings, clearances), load_pack(settings.rules_file))

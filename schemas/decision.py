@@ -71,6 +71,9 @@ class PartyMatch(BaseModel):
     matched: str
     status: str
     via_owner: str | None = None
+    # Who was screened and the list entry's content hash: what a clearance of this match names.
+    party_key: str | None = None
+    entry_hash: str | None = None
 
 
 class DecisionRecord(BaseModel):

@@ -106,9 +106,11 @@ class AuditRecord(BaseModel):
 
 
 class AllowlistEntry(BaseModel):
-    """A cleared match on `holds.allowlist` (compacted, key = entry id + name as sent).
+    """A cleared match on `holds.allowlist` (compacted, key = `allowlist_key`).
 
-    Enrichment can turn it into a clearance of (party, list entry) until `expires_at`.
+    Workers follow the topic and clear (party, list entry) until `expires_at`; a later record for the
+    same key replaces it, a tombstone revokes it. `party_key` and `entry_hash` come from the cleared
+    match of the decision; without them a worker cannot tell the party and refuses the record.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -125,3 +127,9 @@ class AllowlistEntry(BaseModel):
     order_id: str
     decision_id: str
     review_id: str
+    party_key: str | None = None
+    entry_hash: str | None = None
+
+
+def allowlist_key(entry: AllowlistEntry) -> str:
+    return f"{entry.entry_id}|{entry.name_sent}"

@@ -22,6 +22,8 @@ from prometheus_client import CollectorRegistry
 from pipeline.console import admin, pages, signin
 from pipeline.console.actions import ActionRequest, perform
 from pipeline.console.auth import User, check_session_secret, hash_password
+from pipeline.console.clearances import CLEARANCES
+from pipeline.console.clearances import ROUTES as CLEARANCE_ROUTES
 from pipeline.console.context import (
     CONSOLE,
     Clock,
@@ -34,6 +36,7 @@ from pipeline.console.context import (
 )
 from pipeline.console.sessions import SessionStore
 from pipeline.console.throttle import SignInThrottle
+from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
 from pipeline.metrics.web import metrics_handler
@@ -197,6 +200,7 @@ def build_app(
     *,
     policy: SignInPolicy | None = None,
     metrics: CollectorRegistry | None = None,
+    clearances: ClearanceRegister | None = None,
 ) -> web.Application:
     policy = policy or SignInPolicy()
     sessions = SessionStore(lifetime=policy.session_lifetime, clock=clock, secure=policy.secure_cookie)
@@ -219,6 +223,7 @@ def build_app(
     )
     app = web.Application(middlewares=[session_middleware(sessions), signin.require_session])
     app[CONSOLE] = console
+    app[CLEARANCES] = clearances if clearances is not None else ClearanceRegister()
     app.on_response_prepare.append(_add_security_headers)
     app.on_cleanup.append(functools.partial(_stop_hasher, hasher))
     app.add_routes(
@@ -237,6 +242,7 @@ def build_app(
             web.post("/api/users/{user}/revoke-sessions", admin.revoke_sessions),
             web.get("/healthz", healthz),
             web.static("/static", STATIC_DIR),
+            *CLEARANCE_ROUTES,
         ]
     )
     if metrics is not None:

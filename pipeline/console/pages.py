@@ -35,7 +35,8 @@ def hold_url(order_id: str) -> str:
 def _layout(
     title: str, body: str, *, user: str = "", csrf: str = "", script: bool = False, admin: bool = False
 ) -> str:
-    sessions = '<a href="/admin/sessions">Sessions</a> ' if admin else ""
+    sessions = '<a href="/clearances">Clearances</a> '
+    sessions += '<a href="/admin/sessions">Sessions</a> ' if admin else ""
     signed_in = (
         f'<form method="post" action="/logout" class="who">{sessions}{esc(user)} '
         f'<input type="hidden" name="csrf" value="{esc(csrf)}"><button>Sign out</button></form>'

@@ -17,8 +17,16 @@ from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
 from pipeline.holds import applier
+from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
-from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
+from pipeline.kafka.holds import (
+    KafkaOutbox,
+    ensure_topics,
+    hold_queue_topics,
+    queue_feeder,
+    read_allowlist,
+    read_topics,
+)
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 
@@ -44,6 +52,7 @@ async def serve_console(
     queue = HoldQueue()
     outbox = KafkaOutbox(settings)
     await outbox.start()
+    clearances = ClearanceRegister()
     caught_up = asyncio.Event()
     applier_started = asyncio.Event()
 
@@ -58,7 +67,8 @@ async def serve_console(
                 queue_feeder(settings, queue),
                 on_caught_up=on_caught_up,
             )
-        )
+        ),
+        asyncio.create_task(read_allowlist(settings, clearances)),
     ]
     if apply_reviews:
         tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
@@ -67,7 +77,13 @@ async def serve_console(
     registry = CollectorRegistry()
     register_hold_queue_metrics(registry, queue, hold_sla_seconds=settings.hold_sla_seconds)
     app = build_app(
-        queue, outbox, users, secret, policy=SignInPolicy.from_settings(settings), metrics=registry
+        queue,
+        outbox,
+        users,
+        secret,
+        policy=SignInPolicy.from_settings(settings),
+        metrics=registry,
+        clearances=clearances,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

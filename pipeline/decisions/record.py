@@ -43,7 +43,40 @@ def party_match_of(hit: PartyHit) -> PartyMatch:
         matched=hit.matched,
         status=hit.status,
         via_owner=hit.via_owner,
+        party_key=hit.party_key or None,
+        entry_hash=hit.entry_hash or None,
     )
+
+
+CLEARED_RULE = "party.cleared"
+
+
+def cleared_reason(hit: PartyHit) -> dict[str, object]:
+    """An informational reason citing the clearance that silenced `hit`: id, who, when, why, until."""
+    note = hit.clearance
+    assert note is not None  # only cleared hits are passed
+    when = f" on {note.cleared_at:%Y-%m-%d %H:%M} UTC" if note.cleared_at else ""
+    evidence = {
+        "clearance_id": note.clearance_id,
+        "cleared_by": note.cleared_by,
+        "cleared_at": note.cleared_at.isoformat() if note.cleared_at else "",
+        "why": note.reason,
+        "until": note.expires_at.isoformat(),
+        "cleared_entry_id": hit.entry_id,
+        "name_sent": hit.name_sent,
+    }
+    return {
+        "rule_id": CLEARED_RULE,
+        "title": "Party match cleared by a reviewer",
+        "outcome": "info",
+        "party_role": hit.role,
+        "explanation": (
+            f"{hit.name_sent} matched {hit.listed_name} ({hit.program} {hit.entry_id}); cleared by "
+            f"{note.cleared_by}{when}: {note.reason} (clearance {note.clearance_id}, "
+            f"until {note.expires_at:%Y-%m-%d})"
+        ),
+        "evidence": evidence,
+    }
 
 
 def _severity(finding: Finding) -> int:
@@ -75,7 +108,10 @@ def build_decision(
             "as_of": order.as_of,
             "evaluated_at": evaluated_at or datetime.now(UTC),
             "event_time": order.order.event_time,
-            "reasons": [_reason_fields(f) for f in ordered],
+            "reasons": [
+                *(_reason_fields(f) for f in ordered),
+                *(cleared_reason(h) for h in order.cleared_hits),
+            ],
             "party_matches": [party_match_of(h) for h in hits],
             "versions": dict(sorted(versions.items())),
             "fail_closed": any(f.fail_closed for f in findings),

@@ -109,6 +109,10 @@ class Enricher:
         facts_of = self.party_master.facts if self.party_master is not None else _plain_facts
         parties = tuple(facts_of(role, party) for role, party in order.parties())
         hits = self.party_screener.screen(parties, when) if self.party_screener is not None else ()
+        cleared: tuple[PartyHit, ...] = ()
+        if any(hit.clearance is not None for hit in hits):
+            cleared = tuple(hit for hit in hits if hit.clearance is not None)
+            hits = tuple(hit for hit in hits if hit.clearance is None)
         end_user = next((p for p in parties if p.role == "end_user"), None)
         if self.classify_end_use is not None:
             end_use = self.classify_end_use(order.end_use, end_user, parties)
@@ -120,6 +124,7 @@ class Enricher:
             lines=tuple(line_facts(line, self.products) for line in order.lines),
             parties=parties,
             party_hits=hits,
+            cleared_hits=cleared,
             end_use=end_use,
             versions=dict(self._versions),
             gaps=self._gaps(),

@@ -7,7 +7,7 @@ hot path, where model validation would cost more than the screening itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from schemas.order import OrderEvent
 
@@ -52,6 +52,17 @@ class PartyFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearanceNote:
+    """The reviewer's clearance that silenced a hit: which, who, when, why and until when."""
+
+    clearance_id: str
+    cleared_by: str
+    cleared_at: datetime | None
+    reason: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PartyHit:
     """A party on the order that matched a list entry, with the list status as of the order's date."""
 
@@ -77,6 +88,11 @@ class PartyHit:
     # Below high when the status is uncertain (a suspension's end no later evidence confirms).
     status_confidence: str | None = None
     status_note: str | None = None
+    # Who was screened (`allowlist.party_key`) and the entry's content as matched: a clearance names both.
+    party_key: str = ""
+    entry_hash: str = ""
+    # Set when a reviewer's clearance silences the hit: the rules never see it, the decision cites it.
+    clearance: ClearanceNote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +119,8 @@ class EnrichedOrder:
     lines: tuple[LineFacts, ...]
     parties: tuple[PartyFacts, ...]
     party_hits: tuple[PartyHit, ...] = ()
+    # Hits a clearance silenced: cited in the decision, not evaluated.
+    cleared_hits: tuple[PartyHit, ...] = ()
     end_use: EndUseFacts = EndUseFacts(declared=False)
     # Version of every reference data set used (rules, parties, party-master, products, licences).
     versions: dict[str, str] = field(default_factory=dict)

@@ -60,6 +60,6 @@ class OrderFlow:
         """The tracking agent: a follow-up decision (licence outcome, reviewer) for an open order."""
         self.current.handle(raw)
 
-    def on_rescreen(self, order_id: str) -> list[Outbound]:
+    def on_rescreen(self, order_id: str, kind: str = "") -> list[Outbound]:
         """The re-screening agent: one open order, against the reference data now in force."""
-        return self.rescreener.handle(order_id)
+        return self.rescreener.handle(order_id, kind)

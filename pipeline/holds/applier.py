@@ -120,6 +120,8 @@ def allowlist_entries(
             order_id=review.order_id,
             decision_id=current.decision_id,
             review_id=review.review_id,
+            party_key=match.party_key,
+            entry_hash=match.entry_hash,
         )
         for match in clearing_effect(current, cleared).matches
     ]

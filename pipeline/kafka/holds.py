@@ -14,29 +14,24 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
 from pipeline.kafka import clients
-from pipeline.kafka.topics import TopicSpec, route_topic, topic_specs
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
+from pipeline.kafka.topics import route_topic, topic_specs
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
-from schemas.review import AllowlistEntry, AuditRecord, Review
+from schemas.review import AllowlistEntry, AuditRecord, Review, allowlist_key
 
 log = logging.getLogger(__name__)
 
-_COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
 _POLL_MS = 200
 
 
-def allowlist_key(entry: AllowlistEntry) -> str:
-    return f"{entry.entry_id}|{entry.name_sent}"
-
-
 async def ensure_topics(settings: Settings) -> None:
-    """Create the pipeline's topics and the compacted allowlist topic when missing (idempotent)."""
-    specs = [*topic_specs(settings), TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED))]
-    await asyncio.to_thread(create_missing_topics, settings, specs)
+    """Create the pipeline's topics, the compacted allowlist topic among them, when missing (idempotent)."""
+    await asyncio.to_thread(create_missing_topics, settings, topic_specs(settings))
 
 
 class KafkaOutbox:
@@ -110,6 +105,23 @@ async def read_topics(
                 waiting = False
                 assert on_caught_up is not None
                 await on_caught_up()
+    finally:
+        await consumer.stop()
+
+
+async def read_allowlist(settings: Settings, register: ClearanceRegister) -> None:
+    """Keep `register` up to date with the compacted allowlist topic (keys matter: tombstones)."""
+    topic = TopicPartition(settings.topics.allowlist, 0)
+    consumer = clients.async_consumer(settings, "holds-allowlist", auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign([topic])
+        await consumer.seek_to_beginning(topic)
+        while True:
+            batches = await consumer.getmany(timeout_ms=_POLL_MS)
+            for message in batches.get(topic, []):
+                key = message.key.decode(errors="replace") if message.key is not None else ""
+                register.apply(key, message.value)
     finally:
         await consumer.stop()
 

@@ -78,6 +78,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     # Reference data is read whole by every worker: one partition, latest value per key.
     specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)
     specs.append(TopicSpec(names.reference_errors, 1))
+    # Reviewers' clearances: reference data too, one record per cleared (list entry, name sent).
+    specs.append(TopicSpec(names.allowlist, 1, dict(compacted)))
     # Internal stateful flow: draws re-keyed by licence number; re-screens and follow-up decisions
     # keyed by order id.
     # A draw request carries its order and provisional decision: as large as an order's dead letter.

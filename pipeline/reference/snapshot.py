@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 import yaml
 
+from pipeline.enrichment.parties.clearances import ClearanceBook
 from pipeline.enrichment.products import ProductMaster, ProductMasterError
 from pipeline.screening import Screener, build_screener
 from pipeline.settings import Settings
@@ -172,11 +173,16 @@ def _licences(
     return parsed, f"{parsed.version}+{content_hash(text)[:8]}"
 
 
-def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, ReferenceEnvelope]) -> Snapshot:
+def build_snapshot(
+    settings: Settings,
+    envelopes: Mapping[ReferenceKind, ReferenceEnvelope],
+    clearances: ClearanceBook | None = None,
+) -> Snapshot:
     """Validate every data set and build the screener, or raise `ReferenceRefusedError`.
 
     Published data sets replace the worker's configured files kind by kind; a required kind that is
-    neither published nor on disk leaves the worker not ready, holding every order.
+    neither published nor on disk leaves the worker not ready, holding every order. The party
+    screener reads the clearances in force from `clearances` (the store's, fed by the allowlist topic).
     """
     paths = {kind: _materialise(settings, env) for kind, env in envelopes.items()}
     overrides: dict[str, object] = {}
@@ -196,7 +202,7 @@ def build_snapshot(settings: Settings, envelopes: Mapping[ReferenceKind, Referen
     screener: Screener = MissingReferenceScreener(missing)
     if not missing:
         try:
-            screener = build_screener(effective)
+            screener = build_screener(effective, clearances)
         except Exception as exc:  # every loader has its own error type; any of them refuses the update
             msg = f"{type(exc).__name__}: {exc}"
             raise ReferenceRefusedError(msg) from exc

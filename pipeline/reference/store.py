@@ -7,10 +7,13 @@ anything refuses it, the snapshot in force stays and the caller gets the reason 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
+from pipeline.enrichment.parties.allowlist import load_seed
+from pipeline.enrichment.parties.clearances import ClearanceBook, ClearanceChange, RefusedRecord
 from pipeline.reference.snapshot import (
     ReferenceRefusedError,
     Snapshot,
@@ -47,10 +50,14 @@ class Refused:
 
 
 class ReferenceStore:
-    def __init__(self, settings: Settings, builder: SnapshotBuilder = build_snapshot) -> None:
+    def __init__(self, settings: Settings, builder: SnapshotBuilder | None = None) -> None:
         self._settings = settings
-        self._builder = builder
-        self._current = builder(settings, {})
+        # Clearances change far more often than lists: they are swapped in on their own, without
+        # rebuilding the snapshot, and every party screener the store builds reads them.
+        seed = load_seed(settings.party_allowlist_file) if settings.party_allowlist_file else ()
+        self.clearances = ClearanceBook(seed)
+        self._builder = builder or partial(build_snapshot, clearances=self.clearances)
+        self._current = self._builder(settings, {})
 
     @property
     def current(self) -> Snapshot:
@@ -93,6 +100,12 @@ class ReferenceStore:
                 ]
         return [self.offer(envelope) for envelope in latest.values()]
 
+    def offer_clearances(
+        self, records: Sequence[tuple[str, bytes | None]]
+    ) -> tuple[list[ClearanceChange], list[RefusedRecord]]:
+        """Apply allowlist records (key, value or None for a tombstone) with one swap."""
+        return self.clearances.apply(records)
+
 
 class LiveScreener:
     """The worker's screener: always the one of the snapshot in force, with every data set's version."""
@@ -102,5 +115,8 @@ class LiveScreener:
 
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
         snapshot = self._store.current
+        # Clearances are swapped on the event loop, as screening runs: both see the same version.
+        allowlist = self._store.clearances.current.version
         record = snapshot.screener.screen(order, as_of=as_of)
-        return record.model_copy(update={"versions": {**record.versions, **snapshot.versions}})
+        versions = {**record.versions, **snapshot.versions, "allowlist": allowlist}
+        return record.model_copy(update={"versions": versions})

@@ -17,7 +17,9 @@ from typing import Any
 
 import faust
 
+from pipeline.enrichment.parties.clearances import ClearanceChange
 from pipeline.flow.rescreen import (
+    ALLOWLIST_RESCREEN,
     RESCREEN_ATTEMPTS,
     RESCREEN_RETRY_S,
     parse_rescreen_request,
@@ -127,7 +129,7 @@ def register_worker(
             return
         if attempt >= RESCREEN_ATTEMPTS:
             log.warning("re-screening %s although its decision never arrived", key.decode())
-        await publisher.send_all(flow.on_rescreen(key.decode()))
+        await publisher.send_all(flow.on_rescreen(key.decode(), kind))
 
     guarded_agent(app, settings, raw_topic(app, names.orders, partitions), "screen-orders", screen_order)
     guarded_agent(app, settings, raw_topic(app, names.licence_draws, partitions), "licence-draws", apply_draw)
@@ -150,7 +152,11 @@ def register_worker(
         for key in flow.rescreener.open_order_keys():
             await rescreen_topic.send(key=key, value=rescreen_request(kind.value))
 
-    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen)
+    async def rescreen_cleared(changes: list[ClearanceChange]) -> None:
+        for key in flow.rescreener.cleared_keys(changes):
+            await rescreen_topic.send(key=key, value=rescreen_request(ALLOWLIST_RESCREEN))
+
+    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen, rescreen_cleared)
     app.task(watcher.run)
 
     @app.page("/reference")

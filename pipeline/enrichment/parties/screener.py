@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
 
 from pipeline.enrichment.enriched import PartyFacts, PartyHit
-from pipeline.enrichment.parties.allowlist import Allowlist, party_key
+from pipeline.enrichment.parties.allowlist import Allowlist, load_seed, party_key
+from pipeline.enrichment.parties.clearances import ClearanceBook
 from pipeline.enrichment.parties.errors import ListFileError
 from pipeline.enrichment.parties.guard import check_shrink
 from pipeline.enrichment.parties.index import NameIndex
@@ -54,6 +55,7 @@ class PartyScreener:
         calendar: StatusCalendar | None = None,
         vocabulary: MatchingVocabulary | None = None,
         allowlist: Allowlist | None = None,
+        clearances: ClearanceBook | None = None,
         owners: OwnerLookup | None = None,
         strong_threshold: float = 0.9,
         potential_threshold: float = 0.75,
@@ -62,7 +64,8 @@ class PartyScreener:
         self.calendar = calendar if calendar is not None else StatusCalendar.empty()
         self.calendar.bind(party_list.entries)
         self.vocabulary = vocabulary or MatchingVocabulary.load()
-        self.allowlist = allowlist if allowlist is not None else Allowlist()
+        # Shared with the worker's reference store, which swaps in new clearances as they arrive.
+        self.clearances = clearances or ClearanceBook(allowlist.clearances() if allowlist else ())
         self.owners = owners
         self.strong_threshold = strong_threshold
         self.potential_threshold = potential_threshold
@@ -80,32 +83,45 @@ class PartyScreener:
             candidate,
             calendar=self.calendar,
             vocabulary=self.vocabulary,
-            allowlist=self.allowlist,
+            clearances=self.clearances,
             owners=self.owners,
             strong_threshold=self.strong_threshold,
             potential_threshold=self.potential_threshold,
         )
 
-    def screen(self, parties: Sequence[PartyFacts], as_of: date) -> tuple[PartyHit, ...]:
+    def screen(
+        self, parties: Sequence[PartyFacts], as_of: date, *, at: datetime | None = None
+    ) -> tuple[PartyHit, ...]:
+        """Every hit as of the order's date; a hit a clearance silences at `at` (now) carries it."""
+        allowlist = self.clearances.current
+        now = (at or datetime.now(UTC)) if allowlist else None
         hits: list[PartyHit] = []
         for party in parties:
-            hits.extend(self._screen_name(party, party, as_of, via_owner=None))
+            hits.extend(self._screen_name(party, party, as_of, None, allowlist=allowlist, now=now))
             if self.owners is not None:
                 for owner in controlling_owners(party, self.owners):
                     label = f"{owner.name} ({owner.party_id})" if owner.party_id else owner.name
-                    hits.extend(self._screen_name(party, owner, as_of, via_owner=label))
+                    hits.extend(self._screen_name(party, owner, as_of, label, allowlist=allowlist, now=now))
         return tuple(hits)
 
     def _screen_name(
-        self, party: PartyFacts, named: PartyFacts, as_of: date, via_owner: str | None
+        self,
+        party: PartyFacts,
+        named: PartyFacts,
+        as_of: date,
+        via_owner: str | None,
+        *,
+        allowlist: Allowlist,
+        now: datetime | None,
     ) -> list[PartyHit]:
         found: list[PartyHit] = []
         key = party_key(named)
         for match in self.matcher.match(named.name, named.country or None):
             entry = match.entry
             status = self.calendar.status(entry, as_of)
-            if status is None or self.allowlist.check(key, entry, as_of).cleared:
+            if status is None:
                 continue
+            check = allowlist.check(key, entry, now) if now is not None else None
             explanation = match.explanation
             if via_owner is not None:
                 explanation = f"owner {via_owner} owns >= 50 %; {explanation}"
@@ -113,6 +129,8 @@ class PartyScreener:
                 explanation += f"; {status.status} by {status.change_id}"
             if status.note:
                 explanation += f"; {status.note}"
+            if check is not None and not check.cleared and check.note:
+                explanation += f"; {check.note}"
             found.append(
                 PartyHit(
                     role=party.role,
@@ -131,22 +149,32 @@ class PartyScreener:
                     source_url=entry.source_url,
                     status_confidence=status.confidence,
                     status_note=status.note,
+                    party_key=key,
+                    entry_hash=entry.content_hash,
+                    clearance=check.clearance.note() if check and check.clearance else None,
                 )
             )
         return found
 
 
-def load_party_screener(settings: Settings, owners: OwnerLookup | None = None) -> PartyScreener:
-    """The screener over the configured list files, status changes, allowlist and party master owners."""
+def load_party_screener(
+    settings: Settings, owners: OwnerLookup | None = None, clearances: ClearanceBook | None = None
+) -> PartyScreener:
+    """The screener over the configured list files, status changes, clearances and party master owners.
+
+    Without `clearances` (the worker's, fed by the allowlist topic) the allowlist file alone is used.
+    """
     if owners is None and settings.party_master_file.exists():
         from pipeline.enrichment.party_master import PartyMaster
 
         owners = PartyMaster.load(settings.party_master_file).owner
-    allowlist = Allowlist.load(settings.party_allowlist_file) if settings.party_allowlist_file else None
+    if clearances is None:
+        seed = load_seed(settings.party_allowlist_file) if settings.party_allowlist_file else ()
+        clearances = ClearanceBook(seed)
     return PartyScreener(
         load_party_list(settings.party_list_files),
         calendar=StatusCalendar.load(settings.party_status_file),
-        allowlist=allowlist,
+        clearances=clearances,
         owners=owners,
         strong_threshold=settings.party_strong_threshold,
         potential_threshold=settings.party_potential_threshold,
