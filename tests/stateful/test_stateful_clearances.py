@@ -1,0 +1,220 @@
+"""Clearances in the stream on the real broker: a clearance made through the console's action path
+and applied by `screening holds apply-reviews` releases the other orders held on that match and the
+next order, without a worker restart; a malformed allowlist record is refused with a reason and the
+clearance in force stays; a tombstone revokes it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stateful_support import (  # type: ignore[import-not-found]
+    Worker,
+    current_of,
+    decided,
+    produce,
+    read_decisions,
+)
+
+from pipeline.console.actions import ActionRequest, ActionResult, perform
+from pipeline.decisions.record import CLEARED_RULE
+from pipeline.kafka import clients
+from pipeline.kafka.holds import KafkaOutbox, read_snapshot
+from pipeline.kafka.reference import publish
+from pipeline.reference.envelope import envelope_for
+from pipeline.settings import BUNDLED_DATA, PROJECT_ROOT, Settings, settings_env
+from schemas.decision import DecisionRecord, Route
+from schemas.reference import ReferenceRefusal
+from schemas.review import ReviewAction
+from tests.order_flow import ZEPHYR, chair_line
+from tests.order_flow import gallium_order_body as order
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+StartWorkers = Callable[..., list[Worker]]
+LISTS = BUNDLED_DATA / "parties" / "cn-mofcom-party-lists.csv"
+NEW_ROW = (
+    "List of Export Controls,Company,Zephyr Precision Optics GmbH,,,Germany,01.03.2026,,"
+    "test designation,https://www.mofcom.gov.cn/,\n"
+)
+WHY = "Zephyr Precision Optics GmbH of Jena (HRB 5020) is not the listed Zephyr"
+
+
+def _zephyr(order_id: str, **fields: Any) -> dict[str, Any]:
+    fields.setdefault("lines", chair_line())
+    return order(order_id, consignee=ZEPHYR, end_user=ZEPHYR, licence_numbers=[], **fields)
+
+
+def _unclassified() -> list[dict[str, Any]]:
+    return [{**chair_line()[0], "sku": "NO-SUCH-SKU", "description": "assorted parts"}]
+
+
+@pytest.fixture
+def applier(flow: Settings, tmp_path: Path) -> Iterator[None]:
+    """`screening holds apply-reviews` as its own process, as operations run it."""
+    log = (tmp_path / "applier.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "holds", "apply-reviews"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **settings_env(flow)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+async def _clear_match(settings: Settings, held: DecisionRecord) -> ActionResult:
+    """What the console does when a reviewer clears the Zephyr match on `held`."""
+    match = next(m for m in held.party_matches if m.listed_name == ZEPHYR["name"])
+    queue = await read_snapshot(settings)
+    outbox = KafkaOutbox(settings)
+    await outbox.start()
+    try:
+        request = ActionRequest(
+            order_id=held.order_id,
+            action=ReviewAction.CLEAR_MATCH,
+            decision_id=held.decision_id,
+            justification=WHY,
+            entry_id=match.entry_id,
+            name_sent=match.name_sent,
+            expires_days="30",
+        )
+        return await perform(queue, outbox, "alice", request, datetime.now(UTC))
+    finally:
+        await outbox.stop()
+
+
+def _cited(decision: DecisionRecord) -> set[tuple[str, str, str]]:
+    return {
+        (r.evidence["clearance_id"], r.evidence["cleared_by"], r.evidence["why"])
+        for r in decision.reasons
+        if r.rule_id == CLEARED_RULE
+    }
+
+
+def _route_is(
+    order_id: str, route: Route, *, unlike: frozenset[str] = frozenset()
+) -> Callable[[list[DecisionRecord]], bool]:
+    """The order's current decision routes to `route` and is none of the decisions `unlike`."""
+    return lambda records: (
+        (found := current_of(records).get(order_id)) is not None
+        and found.route is route
+        and found.decision_id not in unlike
+    )
+
+
+def _all(*checks: Callable[[list[DecisionRecord]], bool]) -> Callable[[list[DecisionRecord]], bool]:
+    return lambda records: all(check(records) for check in checks)
+
+
+def _send_allowlist(settings: Settings, key: str, value: bytes | None) -> None:
+    producer = clients.producer(settings, "test")
+    producer.send(settings.topics.allowlist, key=key.encode(), value=value).get(timeout=30)
+    producer.close()
+
+
+def _refusals(settings: Settings) -> list[ReferenceRefusal]:
+    from kafka import TopicPartition
+
+    consumer = clients.consumer(settings, "test", consumer_timeout_ms=5_000)
+    errors = TopicPartition(settings.topics.reference_errors, 0)
+    consumer.assign([errors])
+    consumer.seek_to_beginning(errors)
+    found = [ReferenceRefusal.model_validate_json(record.value) for record in consumer]
+    consumer.close()
+    return found
+
+
+@pytest.mark.timeout(400)
+def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next_order(
+    flow: Settings, start_workers: StartWorkers, applier: None, tmp_path: Path
+) -> None:
+    (worker,) = start_workers(flow, 1)
+    lists = tmp_path / "lists" / "cn-mofcom-party-lists.csv"
+    lists.parent.mkdir()
+    lists.write_text(LISTS.read_text(encoding="utf-8") + NEW_ROW, encoding="utf-8")
+    envelope = envelope_for(lists)
+    publish(flow, [envelope])
+    worker.wait_reference("parties", envelope.version)
+    held_ids = ("ORD-REVIEWED", "ORD-ALSO-HELD", "ORD-TWO-REASONS", "ORD-OTHER-HOLD")
+    produce(
+        flow,
+        [
+            _zephyr("ORD-REVIEWED"),
+            _zephyr("ORD-ALSO-HELD"),
+            _zephyr("ORD-TWO-REASONS", lines=_unclassified()),
+            order("ORD-OTHER-HOLD", lines=_unclassified(), licence_numbers=[]),
+        ],
+    )
+    first = current_of(read_decisions(flow, decided(*held_ids)))
+    assert [first[o].route for o in held_ids] == [Route.HOLD] * 4
+
+    result = asyncio.run(_clear_match(flow, first["ORD-REVIEWED"]))
+    assert result.status == 202, result.message
+    cleared = read_decisions(
+        flow,
+        _all(
+            _route_is("ORD-REVIEWED", Route.RELEASE),
+            _route_is("ORD-ALSO-HELD", Route.RELEASE),
+            lambda rs: sum(r.order_id == "ORD-TWO-REASONS" for r in rs) == 2,
+        ),
+        timeout_s=120,
+    )
+    current = current_of(cleared)
+    clearance = {(result.review_id, "alice", WHY)}
+    assert current["ORD-REVIEWED"].review is not None  # the applier's follow-up
+    assert _cited(current["ORD-ALSO-HELD"]) == clearance
+    assert current["ORD-ALSO-HELD"].supersedes == first["ORD-ALSO-HELD"].decision_id
+    assert current["ORD-TWO-REASONS"].route is Route.HOLD
+    assert _cited(current["ORD-TWO-REASONS"]) == clearance
+    assert [r.order_id for r in cleared].count("ORD-OTHER-HOLD") == 1  # not concerned: not re-screened
+
+    produce(flow, [_zephyr("ORD-NEXT")])
+    after_next = read_decisions(flow, decided("ORD-NEXT"))
+    assert current_of(after_next)["ORD-NEXT"].route is Route.RELEASE
+    assert _cited(current_of(after_next)["ORD-NEXT"]) == clearance
+
+    key = f"{first['ORD-REVIEWED'].party_matches[0].entry_id}|{ZEPHYR['name']}"
+    _send_allowlist(flow, key, b'{"entry_id": "truncated')
+    produce(flow, [_zephyr("ORD-AFTER-MALFORMED")])
+    still = current_of(read_decisions(flow, decided("ORD-AFTER-MALFORMED")))["ORD-AFTER-MALFORMED"]
+    assert still.route is Route.RELEASE  # the clearance in force stayed
+    refusals = [r for r in _refusals(flow) if r.kind == "allowlist"]
+    assert [(r.refused_version, "not an allowlist entry" in r.reason) for r in refusals] == [(key, True)]
+
+    seen = frozenset(r.decision_id for r in read_decisions(flow, decided("ORD-AFTER-MALFORMED")))
+    _send_allowlist(flow, key, None)
+    revoked = read_decisions(
+        flow,
+        _all(
+            _route_is("ORD-ALSO-HELD", Route.HOLD, unlike=seen),
+            _route_is("ORD-NEXT", Route.HOLD, unlike=seen),
+            _route_is("ORD-AFTER-MALFORMED", Route.HOLD, unlike=seen),
+        ),
+        timeout_s=120,
+    )
+    now_current = current_of(revoked)
+    assert now_current["ORD-REVIEWED"].route is Route.RELEASE  # the reviewer's own release stands
+    assert _cited(now_current["ORD-ALSO-HELD"]) == set()
+    produce(flow, [_zephyr("ORD-AFTER-REVOCATION")])
+    last = current_of(read_decisions(flow, decided("ORD-AFTER-REVOCATION")))["ORD-AFTER-REVOCATION"]
+    assert last.route is Route.HOLD
+    assert worker.alive()
