@@ -37,6 +37,9 @@ class ClearanceRegister:
             self.unreadable += 1
             log.warning("unreadable allowlist record %r skipped", key[:200])
 
+    def get(self, key: str) -> AllowlistEntry | None:
+        return self._by_key.get(key)
+
     def rows(self, now: datetime) -> list[ClearanceRow]:
         """Newest clearance first; `active` until it expires (judged now, as the workers do)."""
         rows = [ClearanceRow(key, entry, now < entry.expires_at) for key, entry in self._by_key.items()]

@@ -13,6 +13,7 @@ class HoldsOutbox(Protocol):
     async def review(self, review: Review) -> None: ...
     async def audit(self, record: AuditRecord) -> None: ...
     async def allowlist(self, entry: AllowlistEntry) -> None: ...
+    async def revoke_clearance(self, key: str) -> None: ...
     async def decision(self, record: DecisionRecord) -> None: ...
 
 
@@ -24,6 +25,7 @@ class MemoryOutbox:
     audits: list[AuditRecord] = field(default_factory=list)
     allowlisted: list[AllowlistEntry] = field(default_factory=list)
     decisions: list[DecisionRecord] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
 
     async def review(self, review: Review) -> None:
         self.reviews.append(review)
@@ -33,6 +35,9 @@ class MemoryOutbox:
 
     async def allowlist(self, entry: AllowlistEntry) -> None:
         self.allowlisted.append(entry)
+
+    async def revoke_clearance(self, key: str) -> None:
+        self.revoked.append(key)
 
     async def decision(self, record: DecisionRecord) -> None:
         self.decisions.append(record)

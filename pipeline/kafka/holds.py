@@ -59,6 +59,10 @@ class KafkaOutbox:
     async def allowlist(self, entry: AllowlistEntry) -> None:
         await self._send(self._settings.topics.allowlist, allowlist_key(entry), entry)
 
+    async def revoke_clearance(self, key: str) -> None:
+        """A tombstone: compaction drops the clearance and every worker stops applying it."""
+        await self._producer.send_and_wait(self._settings.topics.allowlist, None, key=key.encode())
+
     async def decision(self, record: DecisionRecord) -> None:
         """The follow-up goes to its route topic, in full to `screening.decisions`, and to the
         follow-ups topic, where the worker holding the order's state makes it current."""

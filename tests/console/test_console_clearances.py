@@ -8,7 +8,7 @@ from datetime import timedelta
 from pipeline.console.clearances import CLEARANCES, clearances_page_html
 from pipeline.decisions.record import CLEARED_RULE
 from schemas.decision import Outcome, Reason
-from schemas.review import allowlist_key
+from schemas.review import AllowlistEntry, AuditOutcome, allowlist_key
 from tests.console.harness import NOW, Client, Harness, run, sign_in
 from tests.console.test_console_api import watch_list_hold
 from tests.holds.samples import licence_hold
@@ -96,3 +96,71 @@ def test_the_hold_view_shows_a_cleared_match_with_its_clearance() -> None:
         assert [text in page for text in shown] == [True] * len(shown)
 
     run(scenario)
+
+
+def _cleared_entry(h: Harness) -> AllowlistEntry:
+    entry = watch_list_hold("o-9").party_matches[0]
+    record = AllowlistEntry(
+        entry_id=entry.entry_id,
+        name_sent=entry.name_sent,
+        party_role=entry.role,
+        list=entry.list,
+        listed_name=entry.listed_name,
+        expires_at=NOW + timedelta(days=30),
+        cleared_at=NOW,
+        cleared_by="alice",
+        reason=WHY,
+        order_id="o-9",
+        decision_id="d-9",
+        review_id="rv-9",
+        party_key="id:P-9",
+        entry_hash="h",
+    )
+    h.app[CLEARANCES].apply(allowlist_key(record), record.model_dump_json().encode())
+    return record
+
+
+def test_a_reviewer_revokes_a_clearance_with_a_justification_and_it_is_audited() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        record = _cleared_entry(h)
+        key = allowlist_key(record)
+        csrf = await sign_in(client, "bob")
+        page = await (await client.get("/clearances")).text()
+        assert 'action="/clearances/revoke"' in page
+        headers = {"X-CSRF-Token": csrf}
+        refused = await client.post("/api/clearances/revoke", json={"key": key}, headers=headers)
+        assert refused.status == 400
+        unknown = await client.post(
+            "/api/clearances/revoke", json={"key": "nope", "justification": "x"}, headers=headers
+        )
+        assert unknown.status == 404
+        form = await client.post(
+            "/clearances/revoke",
+            data={"csrf": csrf, "key": key, "justification": "registry shows the same director"},
+            allow_redirects=False,
+        )
+        assert (form.status, form.headers["Location"]) == (303, "/clearances")
+
+    h = run(scenario)
+    assert h.outbox.revoked == [allowlist_key(_cleared_entry(h))]
+    revoked = [a for a in h.outbox.audits if a.action == "revoke_clearance"]
+    assert [(a.actor, a.outcome, a.why, a.order_id, a.review_id) for a in revoked] == [
+        ("bob", AuditOutcome.APPLIED, "registry shows the same director", "o-9", "rv-9")
+    ]
+
+
+def test_a_viewer_may_not_revoke_and_the_refusal_is_audited() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        key = allowlist_key(_cleared_entry(h))
+        csrf = await sign_in(client, "vera")
+        assert 'action="/clearances/revoke"' not in await (await client.get("/clearances")).text()
+        response = await client.post(
+            "/api/clearances/revoke", json={"key": key, "justification": "x"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert response.status == 403
+
+    h = run(scenario)
+    assert h.outbox.revoked == []
+    assert [(a.actor, a.action, a.outcome) for a in h.outbox.audits if a.action == "revoke_clearance"] == [
+        ("vera", "revoke_clearance", AuditOutcome.REFUSED)
+    ]

@@ -102,6 +102,16 @@ async def _clear_match(settings: Settings, held: DecisionRecord) -> ActionResult
         await outbox.stop()
 
 
+async def _revoke(settings: Settings, key: str) -> None:
+    """The tombstone the console's revoke button writes."""
+    outbox = KafkaOutbox(settings)
+    await outbox.start()
+    try:
+        await outbox.revoke_clearance(key)
+    finally:
+        await outbox.stop()
+
+
 def _cited(decision: DecisionRecord) -> set[tuple[str, str, str]]:
     return {
         (r.evidence["clearance_id"], r.evidence["cleared_by"], r.evidence["why"])
@@ -201,7 +211,7 @@ def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next
     assert [(r.refused_version, "not an allowlist entry" in r.reason) for r in refusals] == [(key, True)]
 
     seen = frozenset(r.decision_id for r in read_decisions(flow, decided("ORD-AFTER-MALFORMED")))
-    _send_allowlist(flow, key, None)
+    asyncio.run(_revoke(flow, key))
     revoked = read_decisions(
         flow,
         _all(
