@@ -73,6 +73,8 @@ class PartyScreener:
             party_list.entries, Normaliser(self.vocabulary), dict(self.vocabulary.known_variants)
         )
         self.matcher = Matcher(self.index, potential_threshold)
+        # Entry content hashes by entry identity: hashing on every hit would cost the hot path.
+        self._entry_hashes: dict[int, str] = {}
         digest = f"{party_list.version}|{self.calendar.version}|{self.vocabulary.content_hash}"
         self.version = f"{party_list.version}+{hashlib.sha256(digest.encode()).hexdigest()[:8]}"
 
@@ -103,6 +105,12 @@ class PartyScreener:
                     label = f"{owner.name} ({owner.party_id})" if owner.party_id else owner.name
                     hits.extend(self._screen_name(party, owner, as_of, label, allowlist=allowlist, now=now))
         return tuple(hits)
+
+    def _entry_hash(self, entry: ListEntry) -> str:
+        found = self._entry_hashes.get(id(entry))
+        if found is None:
+            found = self._entry_hashes[id(entry)] = entry.content_hash
+        return found
 
     def _screen_name(
         self,
@@ -150,7 +158,7 @@ class PartyScreener:
                     status_confidence=status.confidence,
                     status_note=status.note,
                     party_key=key,
-                    entry_hash=entry.content_hash,
+                    entry_hash=self._entry_hash(entry),
                     clearance=check.clearance.note() if check and check.clearance else None,
                 )
             )
