@@ -125,3 +125,16 @@ class AllowlistEntry(BaseModel):
     order_id: str
     decision_id: str
     review_id: str
+
+
+class HoldClaim(BaseModel):
+    """Who is working a hold, on `holds.claims` (compacted, key = order id); no assignee = unclaimed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    assignee: str | None = Field(default=None, min_length=1, max_length=100)
+    by: str = Field(min_length=1, max_length=100)
+    at: datetime
+
+    _at_aware = field_validator("at")(_aware)

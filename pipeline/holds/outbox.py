@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from schemas.decision import DecisionRecord
-from schemas.review import AllowlistEntry, AuditRecord, Review
+from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review
 
 
 class HoldsOutbox(Protocol):
@@ -14,6 +14,7 @@ class HoldsOutbox(Protocol):
     async def audit(self, record: AuditRecord) -> None: ...
     async def allowlist(self, entry: AllowlistEntry) -> None: ...
     async def decision(self, record: DecisionRecord) -> None: ...
+    async def claim(self, claim: HoldClaim) -> None: ...
 
 
 @dataclass(slots=True)
@@ -24,6 +25,7 @@ class MemoryOutbox:
     audits: list[AuditRecord] = field(default_factory=list)
     allowlisted: list[AllowlistEntry] = field(default_factory=list)
     decisions: list[DecisionRecord] = field(default_factory=list)
+    claims: list[HoldClaim] = field(default_factory=list)
 
     async def review(self, review: Review) -> None:
         self.reviews.append(review)
@@ -36,3 +38,6 @@ class MemoryOutbox:
 
     async def decision(self, record: DecisionRecord) -> None:
         self.decisions.append(record)
+
+    async def claim(self, claim: HoldClaim) -> None:
+        self.claims.append(claim)
