@@ -17,8 +17,18 @@ from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
 from pipeline.holds import applier
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.queue import HoldQueue
-from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
+from pipeline.kafka.holds import (
+    KafkaOutbox,
+    desk_feeder,
+    desk_topics,
+    ensure_topics,
+    hold_queue_topics,
+    queue_feeder,
+    read_topics,
+)
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 
@@ -60,6 +70,24 @@ async def serve_console(
             )
         )
     ]
+    # The audit trail and the claims, read by a reader of their own beside the queue's.
+    claims = ClaimBook()
+    audit_log = AuditLog()
+    desk_caught_up = asyncio.Event()
+
+    async def on_desk_caught_up() -> None:
+        desk_caught_up.set()
+
+    tasks.append(
+        asyncio.create_task(
+            read_topics(
+                settings,
+                desk_topics(settings),
+                desk_feeder(settings, audit_log, claims),
+                on_caught_up=on_desk_caught_up,
+            )
+        )
+    )
     if apply_reviews:
         tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
     else:
@@ -67,14 +95,22 @@ async def serve_console(
     registry = CollectorRegistry()
     register_hold_queue_metrics(registry, queue, hold_sla_seconds=settings.hold_sla_seconds)
     app = build_app(
-        queue, outbox, users, secret, policy=SignInPolicy.from_settings(settings), metrics=registry
+        queue,
+        outbox,
+        users,
+        secret,
+        policy=SignInPolicy.from_settings(settings),
+        metrics=registry,
+        claims=claims,
+        audit_log=audit_log,
+        hold_sla_seconds=settings.hold_sla_seconds,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         host, port = bind_address(settings)
         await web.TCPSite(runner, host, port).start()
-        await _wait_ready(tasks, caught_up, applier_started)
+        await _wait_ready(tasks, caught_up, desk_caught_up, applier_started)
         if ready is not None:
             ready.set()
         # asyncio.wait, unlike gather, leaves the tasks alone when this coroutine is cancelled, so each
