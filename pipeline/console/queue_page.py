@@ -123,7 +123,8 @@ def pager(path: str, query: Mapping[str, str], paging: Paging) -> str:
         f'<nav class="pager" id="pager" data-page="{paging.number}" data-pages="{paging.pages}">'
         f"{link(paging.number - 1, '&larr; Previous', 'prev')} "
         f'Page <b id="page-number">{paging.number}</b> of <span id="page-count">{paging.pages}</span> '
-        f"({paging.total} holds) {link(paging.number + 1, 'Next &rarr;', 'next')}</nav>"
+        f'(<span id="pager-total">{paging.total}</span> in all) '
+        f"{link(paging.number + 1, 'Next &rarr;', 'next')}</nav>"
     )
 
 

@@ -78,6 +78,7 @@
   }
   const count = document.getElementById("hold-count");
   const pageCount = document.getElementById("page-count");
+  const pagerTotal = document.getElementById("pager-total");
   const updated = document.getElementById("updated");
   const selectedCount = document.getElementById("selected-count");
   const selectAll = document.getElementById("select-all");
@@ -180,6 +181,7 @@
       count.textContent = String(data.total);
       if (pageCount) {
         pageCount.textContent = String(data.pages);
+        pagerTotal.textContent = String(data.total);
       }
       updated.textContent = "Last update " + new Date().toLocaleTimeString() + ".";
       updated.classList.remove("stale");
