@@ -143,7 +143,9 @@ async def bulk(request: web.Request) -> web.Response:
     if action != CLAIM and action not in set(ReviewAction) - {ReviewAction.CLEAR_MATCH}:
         message = f"unknown bulk action {action!r}"
         raise deny(request, 400, message)
-    if action == ReviewAction.DENY and not is_api(request) and fields.get("confirmed") != "yes":
+    # As for one hold: a deny without a justification is refused (per order) without asking first.
+    justified = bool(fields.get("justification", "").strip())
+    if action == ReviewAction.DENY and justified and not is_api(request) and fields.get("confirmed") != "yes":
         html = confirm_deny_page(
             "/holds/bulk",
             [o for o, _ in items],

@@ -119,6 +119,41 @@ def test_a_bulk_release_reports_per_order_what_was_sent_awaits_a_second_reviewer
     assert [d.order_id for d in h.applied.decisions] == ["o-simple"]
 
 
+def test_bulk_actions_need_the_csrf_token_and_a_role_that_may_act() -> None:
+    async def scenario(h: Harness, client: Client) -> None:
+        h.add(licence_hold("o-1", evaluated_at=NOW))
+        body = {"action": "release", "justification": "x", "orders": [{"order_id": "o-1"}]}
+        vera = await sign_in(client, "vera")
+        viewer = await client.post("/api/holds/bulk", json=body, headers={"X-CSRF-Token": vera})
+        assert viewer.status == 403
+        page = await (await client.get("/")).text()
+        assert 'id="bulk"' not in page
+        assert 'class="select"' not in page
+        client.session.cookie_jar.clear()
+        await sign_in(client, "alice")
+        forged = await client.post("/holds/bulk", data={"action": "release", "order_id": "o-1", "csrf": "x"})
+        assert forged.status == 403
+        unjustified = await client.post(
+            "/holds/bulk", data={"action": "deny", "order_id": "o-1", "csrf": await _csrf(client)}
+        )
+        text = await unjustified.text()
+        assert "Confirm deny" not in text
+        assert "deny needs a justification" in text
+
+    h = run(scenario)
+    assert h.outbox.reviews == []
+    assert [(a.actor, a.action, a.outcome) for a in h.outbox.audits if a.action != "sign_in"] == [
+        ("vera", "bulk", AuditOutcome.REFUSED),
+        ("alice", "deny", AuditOutcome.REFUSED),
+    ]
+
+
+async def _csrf(client: Client) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', await (await client.get("/")).text())
+    assert found is not None
+    return found.group(1)
+
+
 def test_deny_from_a_page_is_sent_only_after_a_confirmation() -> None:
     async def scenario(h: Harness, client: Client) -> None:
         decision = h.add(licence_hold("o-<1>", evaluated_at=NOW))
