@@ -184,7 +184,7 @@ async def act(request: web.Request) -> web.Response:
     order_id = request.match_info["order_id"]
     if _needs_confirmation(request, fields):
         html = confirm_deny_page(
-            request.path,
+            f"{pages.hold_url(order_id)}/{ReviewAction.DENY}",
             [order_id],
             fields,
             user=session.user,

@@ -166,6 +166,7 @@ def test_deny_from_a_page_is_sent_only_after_a_confirmation() -> None:
         assert "Confirm deny" in page
         assert "o-&lt;1&gt;" in page
         assert 'name="confirmed" value="yes"' in page
+        assert 'action="/holds/o-%3C1%3E/deny"' in page
         assert h.outbox.reviews == []
         confirmed = await client.post(
             "/holds/o-%3C1%3E/deny", data={**fields, "confirmed": "yes"}, allow_redirects=False
