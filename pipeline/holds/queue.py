@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -144,6 +144,8 @@ class HoldQueue:
         self._decision_ids: set[str] = set()
         self._review_ids: set[str] = set()
         self.version = 0
+        # Open holds summarised as of `version`; a poll between changes only recomputes their ages.
+        self._summaries: tuple[int, list[HoldSummary]] = (-1, [])
 
     def _file(self, order_id: str) -> OrderFile:
         found = self._files.get(order_id)
@@ -200,7 +202,11 @@ class HoldQueue:
 
     def open_holds(self, now: datetime, wanted: HoldFilter | None = None) -> list[HoldSummary]:
         wanted = wanted or HoldFilter()
-        rows = [_summary(entry, now) for entry in self._files.values() if entry.is_open_hold]
+        version, summaries = self._summaries
+        if version != self.version:
+            summaries = [_summary(entry, now) for entry in self._files.values() if entry.is_open_hold]
+            self._summaries = (self.version, summaries)
+        rows = [_aged(row, now) for row in summaries]
         selected = [row for row in rows if _matches(row, wanted)]
         selected.sort(key=lambda row: (row.held_since, row.order_id), reverse=wanted.sort is SortOrder.NEWEST)
         return selected
@@ -230,6 +236,13 @@ def _summary(entry: OrderFile, now: datetime) -> HoldSummary:
         four_eyes=has_prohibited_finding(current.reasons),
         approvals=entry.approvals(),
     )
+
+
+def _aged(row: HoldSummary, now: datetime) -> HoldSummary:
+    age_seconds = (now - row.held_since).total_seconds()
+    if age_seconds == row.age_seconds:
+        return row
+    return replace(row, age_seconds=age_seconds, age=format_age(age_seconds))
 
 
 def _contains(needle: str, haystack: Iterable[str]) -> bool:

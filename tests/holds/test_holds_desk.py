@@ -202,3 +202,16 @@ def test_paging_clamps_to_the_pages_that_exist() -> None:
     last = paging({"per_page": "3", "page": "99"}, len(items))
     assert (last.number, last.window(items)) == (3, [6])
     assert paging({"per_page": "x", "page": "-1"}, 0).pages == 1
+
+
+def test_queue_summaries_are_reused_between_changes_with_fresh_ages() -> None:
+    queue = HoldQueue()
+    decision = party_list_hold("o-1", evaluated_at=NOW)
+    queue.add_decision(decision)
+    [first] = queue.open_holds(NOW + timedelta(minutes=5))
+    [later] = queue.open_holds(NOW + timedelta(hours=2), HoldFilter(min_age_hours=1))
+    assert (first.age, later.age, later.approvals) == ("5 min", "2 h", ())
+    queue.add_review(_review(decision.decision_id, "o-1", ReviewAction.RELEASE, "alice", 1))
+    [reviewed] = queue.open_holds(NOW + timedelta(hours=2))
+    assert reviewed.approvals == ("alice",)
+    assert queue.open_holds(NOW, HoldFilter(min_age_hours=1)) == []
