@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import re
+import secrets
 import statistics
 import time
 import uuid
@@ -29,7 +30,8 @@ from schemas.decision import Citation, DecisionRecord, Outcome, Reason, Route
 from schemas.review import AuditOutcome, AuditRecord
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-PASSWORD = "bench password"
+# A fresh password per run: the bench signs in once, through the real form.
+PASSWORD = secrets.token_urlsafe(12)
 CITATION = Citation(
     authority="MOFCOM", instrument="2024 No. 51", date=date(2024, 11, 15), url="https://x.example"
 )
