@@ -78,15 +78,16 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
 
 
 def console_grants(settings: Settings, user: str) -> list[Grant]:
-    """Reads what the hold queue shows; writes reviews, the audit log and the allowlist, and, as the
-    review applier (`console --apply-reviews`), the follow-up decisions on the decision, route and
-    follow-up topics."""
+    """Reads what the hold queue, the audit view and the claims show; writes reviews, the audit log,
+    claims and the allowlist, and, as the review applier (`console --apply-reviews`), the follow-up
+    decisions on the decision, route and follow-up topics."""
     names = settings.topics
-    reads = (names.decisions, names.holds_reviews, names.orders, names.allowlist)
+    reads = (names.decisions, names.holds_reviews, names.orders, names.allowlist, names.audit, names.claims)
     writes = (
         names.holds_reviews,
         names.audit,
         names.allowlist,
+        names.claims,
         names.decisions,
         names.decision_followups,
         names.hold,

@@ -69,6 +69,11 @@ class TopicNames:
         return self._t("holds.allowlist")
 
     @property
+    def claims(self) -> str:
+        """Compacted topic of who works each hold (key = order id), shared by every console."""
+        return self._t("holds.claims")
+
+    @property
     def reference_errors(self) -> str:
         """Refused reference updates, one event per worker that refused it."""
         return self._t("reference.errors")

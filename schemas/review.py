@@ -133,3 +133,16 @@ class AllowlistEntry(BaseModel):
 
 def allowlist_key(entry: AllowlistEntry) -> str:
     return f"{entry.entry_id}|{entry.name_sent}"
+
+
+class HoldClaim(BaseModel):
+    """Who is working a hold, on `holds.claims` (compacted, key = order id); no assignee = unclaimed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    assignee: str | None = Field(default=None, min_length=1, max_length=100)
+    by: str = Field(min_length=1, max_length=100)
+    at: datetime
+
+    _at_aware = field_validator("at")(_aware)

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from prometheus_client import CollectorRegistry
 
-from pipeline.console import admin, pages, signin
+from pipeline.console import admin, desk, pages, signin
 from pipeline.console.actions import ActionRequest, perform
 from pipeline.console.auth import User, check_session_secret, hash_password
 from pipeline.console.clearances import CLEARANCES
@@ -28,19 +28,26 @@ from pipeline.console.context import (
     CONSOLE,
     Clock,
     Console,
+    SignedIn,
     SignInPolicy,
     check_post,
     deny,
     is_api,
     signed_in,
 )
+from pipeline.console.desk_pages import confirm_deny_page
+from pipeline.console.paging import paging
+from pipeline.console.queue_page import RowView, queue_row
+from pipeline.console.queue_page import queue_page as render_queue
 from pipeline.console.sessions import SessionStore
 from pipeline.console.throttle import SignInThrottle
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
 from pipeline.metrics.web import metrics_handler
-from schemas.review import Role
+from schemas.review import ReviewAction, Role
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -64,6 +71,7 @@ def _filter(request: web.Request) -> HoldFilter:
 
     sort = SortOrder.NEWEST if q.get("sort") == SortOrder.NEWEST else SortOrder.OLDEST
     return HoldFilter(
+        order=q.get("order", "").strip(),
         rule=q.get("rule", "").strip(),
         reason=q.get("reason", "").strip(),
         destination=q.get("destination", "").strip(),
@@ -74,14 +82,22 @@ def _filter(request: web.Request) -> HoldFilter:
     )
 
 
+def _row_view(console: Console, session: SignedIn) -> RowView:
+    return RowView(sla_seconds=console.sla_seconds, selectable=session.role.may_act)
+
+
 async def queue_page(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     session = signed_in(request)
     wanted = _filter(request)
     rows = console.queue.open_holds(console.clock(), wanted)
-    html = pages.queue_page(
-        rows,
+    pages_ = paging(request.query, len(rows))
+    html = render_queue(
+        [(row, console.claims.assignee(row.order_id)) for row in pages_.window(rows)],
         wanted,
+        pages_,
+        request.query,
+        _row_view(console, session),
         user=session.user,
         csrf=session.csrf,
         notice=request.query.get("notice", ""),
@@ -91,14 +107,39 @@ async def queue_page(request: web.Request) -> web.Response:
 
 
 async def holds_api(request: web.Request) -> web.Response:
+    """One page of the filtered queue (`page`, `per_page`), each row also as the queue page's HTML."""
     console = request.app[CONSOLE]
     now = console.clock()
     rows = console.queue.open_holds(now, _filter(request))
-    holds = [
-        {**asdict(row), "held_since": row.held_since.isoformat(), "row_html": pages.queue_row(row)}
-        for row in rows
-    ]
-    return web.json_response({"version": console.queue.version, "now": now.isoformat(), "holds": holds})
+    pages_ = paging(request.query, len(rows))
+    view = _row_view(console, signed_in(request))
+    holds = []
+    for row in pages_.window(rows):
+        assignee = console.claims.assignee(row.order_id)
+        holds.append(
+            {
+                **asdict(row),
+                "held_since": row.held_since.isoformat(),
+                "claimed_by": assignee,
+                "row_html": queue_row(row, assignee, view),
+            }
+        )
+    return web.json_response(
+        {
+            "version": console.queue.version + console.claims.version,
+            "now": now.isoformat(),
+            "total": pages_.total,
+            "page": pages_.number,
+            "pages": pages_.pages,
+            "holds": holds,
+        }
+    )
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    """Every open hold the filter selects, all pages, as CSV."""
+    console = request.app[CONSOLE]
+    return desk.export_response(console, console.queue.open_holds(console.clock(), _filter(request)))
 
 
 def _entry_or_404(request: web.Request) -> Any:
@@ -119,6 +160,8 @@ async def hold_page(request: web.Request) -> web.Response:
         csrf=session.csrf,
         may_act=session.role.may_act,
         notice=request.query.get("notice", ""),
+        assignee=console.claims.assignee(entry.order_id),
+        assignable=desk.assignable(console),
     )
     return web.Response(text=html, content_type="text/html")
 
@@ -142,6 +185,16 @@ async def act(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     session, fields = await check_post(request, allowed=_may_act, refusal="may not act on holds")
     order_id = request.match_info["order_id"]
+    if _needs_confirmation(request, fields):
+        html = confirm_deny_page(
+            f"{pages.hold_url(order_id)}/{ReviewAction.DENY}",
+            [order_id],
+            fields,
+            user=session.user,
+            csrf=session.csrf,
+            back=pages.hold_url(order_id),
+        )
+        return web.Response(text=html, content_type="text/html")
     action_request = ActionRequest(
         order_id=order_id,
         action=request.match_info["action"],
@@ -173,6 +226,17 @@ async def act(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(location)
 
 
+def _needs_confirmation(request: web.Request, fields: dict[str, str]) -> bool:
+    """A deny from a page is sent only once confirmed: by the page's dialog, else by a page of its own.
+    API clients (the CLI asks on its own) confirm by calling."""
+    return (
+        request.match_info["action"] == ReviewAction.DENY
+        and not is_api(request)
+        and bool(fields.get("justification", "").strip())
+        and fields.get("confirmed") != "yes"
+    )
+
+
 _SECURITY_HEADERS = {
     # Pages load only their own script and style; no framing, so actions cannot be click-jacked.
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -201,6 +265,9 @@ def build_app(
     policy: SignInPolicy | None = None,
     metrics: CollectorRegistry | None = None,
     clearances: ClearanceRegister | None = None,
+    claims: ClaimBook | None = None,
+    audit_log: AuditLog | None = None,
+    hold_sla_seconds: float = 4 * 3600.0,
 ) -> web.Application:
     policy = policy or SignInPolicy()
     sessions = SessionStore(lifetime=policy.session_lifetime, clock=clock, secure=policy.secure_cookie)
@@ -220,6 +287,9 @@ def build_app(
         hasher,
         decoy_hash=hash_password(secrets.token_urlsafe(16)),
         clock=clock,
+        claims=claims or ClaimBook(),
+        audit_log=audit_log or AuditLog(),
+        sla_seconds=hold_sla_seconds,
     )
     app = web.Application(middlewares=[session_middleware(sessions), signin.require_session])
     app[CONSOLE] = console
@@ -233,10 +303,18 @@ def build_app(
             web.post("/logout", signin.logout),
             web.get("/", queue_page),
             web.get("/holds/{order_id}", hold_page),
+            web.post("/holds/bulk", desk.bulk),
+            web.post("/holds/{order_id}/claim", desk.claim),
             web.post("/holds/{order_id}/{action}", act),
             web.get("/api/holds", holds_api),
             web.get("/api/holds/{order_id}", hold_api),
+            web.post("/api/holds/bulk", desk.bulk),
+            web.post("/api/holds/{order_id}/claim", desk.claim),
             web.post("/api/holds/{order_id}/{action}", act),
+            web.get("/closed", desk.closed_view),
+            web.get("/audit", desk.audit_view),
+            web.get("/search", desk.search),
+            web.get("/export.csv", export_csv),
             web.get("/admin/sessions", admin.sessions_page),
             web.post("/admin/sessions/{user}/revoke", admin.revoke_sessions),
             web.post("/api/users/{user}/revoke-sessions", admin.revoke_sessions),

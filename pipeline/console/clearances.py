@@ -57,7 +57,7 @@ def clearances_page_html(
         "<th>When</th><th>Why</th><th>Until</th><th>Order / review</th><th></th></tr></thead>"
         f"<tbody>{listed}</tbody></table>"
     )
-    return pages._layout("Clearances", body, user=user, csrf=csrf)
+    return pages.layout("Clearances", body, user=user, csrf=csrf)
 
 
 def _rows(request: web.Request) -> tuple[list[ClearanceRow], datetime]:

@@ -10,7 +10,7 @@ import hmac
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,8 @@ from pipeline.console.actions import audit
 from pipeline.console.auth import User
 from pipeline.console.sessions import SessionStore
 from pipeline.console.throttle import SignInThrottle
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldQueue
 from pipeline.settings import Settings
@@ -62,6 +64,10 @@ class Console:
     # Unknown users are checked against this hash, so they take as long to refuse as known ones.
     decoy_hash: str
     clock: Clock
+    claims: ClaimBook = field(default_factory=ClaimBook)
+    audit_log: AuditLog = field(default_factory=AuditLog)
+    # A hold older than this is highlighted as past its review SLA (Settings.hold_sla_seconds).
+    sla_seconds: float = 4 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
 from pipeline.console.auth import User
 from pipeline.holds.ages import format_age
-from pipeline.holds.apply import has_prohibited_finding, is_denied
-from pipeline.holds.queue import HoldFilter, HoldSummary, OrderFile
-from schemas.decision import DecisionRecord, PartyMatch, Reason
+from pipeline.holds.apply import has_prohibited_finding, is_denied, may_license
+from pipeline.holds.findings import FindingGroup, concern, group_findings, headline
+from pipeline.holds.queue import OrderFile
+from schemas.decision import Citation, DecisionRecord, PartyMatch
 from schemas.order import OrderEvent
 from schemas.review import Review, ReviewAction
 
@@ -21,6 +22,10 @@ NOTICES = {
     **{str(action): f"{action.replace('_', ' ').capitalize()} sent." for action in ReviewAction},
     "awaiting_second_approval": "Approval recorded: a second, different reviewer must also approve.",
     "sessions_revoked": "Sessions revoked.",
+    "claimed": "Hold claimed.",
+    "assigned": "Hold assigned.",
+    "unassigned": "Hold unassigned.",
+    "order_not_found": "No order with that id is known; showing open holds whose id contains it.",
 }
 
 
@@ -32,11 +37,19 @@ def hold_url(order_id: str) -> str:
     return f"/holds/{quote(order_id, safe='')}"
 
 
-def _layout(
+def layout(
     title: str, body: str, *, user: str = "", csrf: str = "", script: bool = False, admin: bool = False
 ) -> str:
-    sessions = '<a href="/clearances">Clearances</a> '
-    sessions += '<a href="/admin/sessions">Sessions</a> ' if admin else ""
+    sessions = '<a href="/admin/sessions">Sessions</a> ' if admin else ""
+    nav = (
+        '<nav class="views"><a href="/">Open</a> <a href="/closed">Closed</a> <a href="/audit">Audit</a>'
+        ' <a href="/clearances">Clearances</a>'
+        '<form method="get" action="/search" class="search" role="search">'
+        '<input name="order_id" placeholder="Order id" aria-label="Find an order by id" size="16" required>'
+        "<button>Find</button></form></nav>"
+        if user
+        else ""
+    )
     signed_in = (
         f'<form method="post" action="/logout" class="who">{sessions}{esc(user)} '
         f'<input type="hidden" name="csrf" value="{esc(csrf)}"><button>Sign out</button></form>'
@@ -48,12 +61,12 @@ def _layout(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{esc(title)} · Hold queue</title><link rel="stylesheet" href="/static/console.css">{js}'
-        f'</head><body><header><a href="/" class="brand">Hold queue</a>{signed_in}</header>'
+        f'</head><body><header><a href="/" class="brand">Hold queue</a>{nav}{signed_in}</header>'
         f"<main>{body}</main></body></html>"
     )
 
 
-def _banner(notice: str, error: str) -> str:
+def banner(notice: str, error: str) -> str:
     """`notice` is a key of NOTICES; `error` a message of the console's own."""
     parts = []
     if notice in NOTICES:
@@ -65,7 +78,7 @@ def _banner(notice: str, error: str) -> str:
 
 def login_page(csrf: str, *, error: str = "", next_url: str = "/") -> str:
     body = (
-        f"<h1>Sign in</h1>{_banner('', error)}"
+        f"<h1>Sign in</h1>{banner('', error)}"
         '<form method="post" action="/login" class="login">'
         f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
         f'<input type="hidden" name="next" value="{esc(next_url)}">'
@@ -73,97 +86,93 @@ def login_page(csrf: str, *, error: str = "", next_url: str = "/") -> str:
         '<label>Password <input name="password" type="password" autocomplete="current-password" required>'
         '</label><button type="submit">Sign in</button></form>'
     )
-    return _layout("Sign in", body)
-
-
-def _filter_form(wanted: HoldFilter) -> str:
-    def field(name: str, label: str, value: object, size: int = 12) -> str:
-        shown = "" if value is None else value
-        return f'<label>{label} <input name="{name}" value="{esc(shown)}" size="{size}"></label>'
-
-    sort_options = "".join(
-        f'<option value="{v}"{" selected" if wanted.sort == v else ""}>{label}</option>'
-        for v, label in (("oldest", "oldest first"), ("newest", "newest first"))
-    )
-    return (
-        '<form method="get" action="/" class="filters" id="filters">'
-        + field("rule", "Rule", wanted.rule)
-        + field("reason", "Reason", wanted.reason)
-        + field("destination", "Destination", wanted.destination, 4)
-        + field("party", "Party", wanted.party)
-        + field("min_age_hours", "Min age (h)", wanted.min_age_hours, 4)
-        + field("max_age_hours", "Max age (h)", wanted.max_age_hours, 4)
-        + f'<label>Sort <select name="sort">{sort_options}</select></label>'
-        '<button type="submit">Filter</button> <a href="/">Clear</a></form>'
-    )
-
-
-def _status(row: HoldSummary) -> str:
-    tags = []
-    if row.escalated:
-        tags.append('<span class="tag escalated">escalated</span>')
-    if row.four_eyes:
-        tags.append(f'<span class="tag four-eyes">{len(row.approvals)} of 2 approvals</span>')
-    return " ".join(tags)
-
-
-def queue_row(row: HoldSummary) -> str:
-    return (
-        f'<tr data-order-id="{esc(row.order_id)}"><td><a href="{esc(hold_url(row.order_id))}">'
-        f"{esc(row.order_id)}</a></td>"
-        f'<td class="age" title="since {esc(row.held_since.isoformat())}">{esc(row.age)}</td>'
-        f'<td>{esc(row.headline)}<div class="rules">{esc(", ".join(row.rules))}</div></td>'
-        f"<td>{esc(', '.join(row.outcomes))}</td><td>{esc(row.destination)}</td>"
-        f"<td>{esc(', '.join(row.parties[:4]))}</td><td>{_status(row)}</td></tr>"
-    )
-
-
-def queue_page(
-    rows: list[HoldSummary],
-    wanted: HoldFilter,
-    *,
-    user: str,
-    csrf: str,
-    notice: str = "",
-    admin: bool = False,
-) -> str:
-    body = (
-        f'<h1>Open holds <span id="hold-count">{len(rows)}</span></h1>{_banner(notice, "")}'
-        f"{_filter_form(wanted)}"
-        '<table id="holds"><thead><tr><th>Order</th><th>Held for</th><th>Why</th><th>Outcome</th>'
-        "<th>Dest.</th><th>Parties</th><th>Status</th></tr></thead>"
-        f"<tbody>{''.join(queue_row(r) for r in rows)}</tbody></table>"
-        '<p class="muted">Updates every 2 s. <span id="updated"></span></p>'
-    )
-    return _layout("Open holds", body, user=user, csrf=csrf, script=True, admin=admin)
+    return layout("Sign in", body)
 
 
 def _evidence(items: dict[str, str]) -> str:
     return "".join(f"<div><b>{esc(k)}</b> {esc(v)}</div>" for k, v in items.items())
 
 
-def _citation(reason: Reason) -> str:
-    c = reason.citation
-    if c is None:
+def _citation(citation: Citation | None) -> str:
+    if citation is None:
         return '<span class="muted">none</span>'
     return (
-        f'{esc(c.authority)}, <a href="{esc(c.url)}" rel="noreferrer noopener" target="_blank">'
-        f"{esc(c.instrument)}</a>, {esc(c.date.isoformat())}"
+        f'{esc(citation.authority)}, <a href="{esc(citation.url)}" rel="noreferrer noopener" '
+        f'target="_blank">{esc(citation.instrument)}</a>, {esc(citation.date.isoformat())}'
     )
 
 
+def _group_details(group: FindingGroup) -> str:
+    """Each line's or party's explanation and evidence; one line needs no list."""
+    if len(group.reasons) == 1:
+        only = group.reasons[0]
+        return f"<td>{esc(only.explanation)}</td><td>{_evidence(only.evidence)}</td>"
+    items = "".join(
+        f"<li><b>{esc(concern(r))}</b> {esc(r.explanation)}"
+        f'<div class="evidence">{_evidence(r.evidence)}</div></li>'
+        for r in group.reasons
+    )
+    return f'<td colspan="2"><ul class="per-line">{items}</ul></td>'
+
+
 def _findings(decision: DecisionRecord) -> str:
+    """One row per rule and outcome, with every line it concerns: the same finding on five lines is
+    one problem to review."""
     rows = "".join(
-        f'<tr class="outcome-{esc(r.outcome)}"><td>{esc(r.rule_id)}</td><td>{esc(r.title)}</td>'
-        f"<td>{esc(r.outcome)}</td><td>{esc(r.line_id or r.party_role or '')}</td>"
-        f"<td>{esc(r.explanation)}</td><td>{_evidence(r.evidence)}</td><td>{_citation(r)}</td></tr>"
-        for r in decision.reasons
+        f'<tr class="outcome-{esc(g.outcome)}" data-rule="{esc(g.rule_id)}"><td>{esc(g.rule_id)}</td>'
+        f"<td>{esc(g.title)}</td><td>{esc(g.outcome)}</td>"
+        f'<td class="concerns">{esc(", ".join(g.concerns))}</td>{_group_details(g)}'
+        f"<td>{_citation(g.citation)}</td></tr>"
+        for g in group_findings(decision.reasons)
     )
     return (
         '<h2>Findings</h2><table class="findings"><thead><tr><th>Rule</th><th>Title</th><th>Outcome</th>'
         "<th>Concerns</th><th>Explanation</th><th>Evidence</th><th>Citation</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
+
+
+def _why(decision: DecisionRecord) -> str:
+    top = headline(decision.reasons)
+    if top is None:
+        return ""
+    return (
+        f'<p id="why" class="why outcome-{esc(top.outcome)}"><b>Why:</b> {esc(top.title)} '
+        f'<span class="tag">{esc(top.outcome)}</span></p>'
+    )
+
+
+def _claim_form(order_id: str, assignee: str | None, user: str, csrf: str, assignable: Iterable[str]) -> str:
+    """Claim for oneself, hand to another reviewer, or give back; a hold someone else works is
+    taken over explicitly."""
+    options = "".join(
+        f'<option value="{esc(name)}"{" selected" if name == user else ""}>{esc(name)}</option>'
+        for name in assignable
+    )
+    take_over = (
+        '<label><input type="checkbox" name="take_over" value="yes"> take over</label>'
+        if assignee not in {None, user}
+        else ""
+    )
+    release = (
+        f'<form method="post" action="{esc(hold_url(order_id))}/claim" class="inline">'
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}"><input type="hidden" name="assignee" value="">'
+        f"{take_over if assignee != user else ''}<button>Unassign</button></form>"
+        if assignee
+        else ""
+    )
+    return (
+        f'<form method="post" action="{esc(hold_url(order_id))}/claim" class="inline" id="claim">'
+        f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
+        f'<label>Assign to <select name="assignee">{options}</select></label>{take_over}'
+        f"<button>Assign</button></form>{release}"
+    )
+
+
+def _claim(order_id: str, assignee: str | None, user: str, csrf: str, assignable: Iterable[str]) -> str:
+    who = f'<b class="claimed">{esc(assignee)}</b>' if assignee else "nobody"
+    form = _claim_form(order_id, assignee, user, csrf, assignable) if assignable else ""
+    return f'<div class="claim-box" id="claim-state">Worked by {who}. {form}</div>'
 
 
 def _clear_form(order_id: str, decision_id: str, match: PartyMatch, csrf: str) -> str:
@@ -257,11 +266,13 @@ def _action_form(
 ) -> str:
     placeholder = "justification" if required else "justification (optional)"
     needed = " required" if required else ""
+    # The server asks again, on a page of its own, unless the browser's dialog already confirmed.
     asks = f' data-confirm="{esc(confirm)}"' if confirm else ""
+    confirmed = '<input type="hidden" name="confirmed" value="">' if confirm else ""
     return (
         f'<form method="post" action="{esc(hold_url(order_id))}/{action}" class="action" '
         f'data-action="{action}"{asks}><input type="hidden" name="csrf" value="{esc(csrf)}">'
-        f'<input type="hidden" name="decision_id" value="{esc(decision_id)}">'
+        f'<input type="hidden" name="decision_id" value="{esc(decision_id)}">{confirmed}'
         f'<textarea name="justification" rows="2" placeholder="{placeholder}"{needed}>'
         f'</textarea><button type="submit">{label}</button></form>'
     )
@@ -292,21 +303,34 @@ def _actions(entry: OrderFile, decision: DecisionRecord, csrf: str) -> str:
         _action_form(
             entry.order_id, decision.decision_id, ReviewAction.ESCALATE, "Escalate", csrf, required=False
         ),
-        _action_form(
-            entry.order_id,
-            decision.decision_id,
-            ReviewAction.LICENSE,
-            "Send to licensing",
-            csrf,
-            required=False,
-        ),
     ]
+    if may_license(decision):
+        forms.append(
+            _action_form(
+                entry.order_id,
+                decision.decision_id,
+                ReviewAction.LICENSE,
+                "Send to licensing",
+                csrf,
+                required=False,
+            )
+        )
     return f'<h2>Actions</h2>{note}<div class="actions">{"".join(forms)}</div>'
 
 
 def detail_page(
-    entry: OrderFile, now: datetime, *, user: str, csrf: str, may_act: bool, notice: str = "", error: str = ""
+    entry: OrderFile,
+    now: datetime,
+    *,
+    user: str,
+    csrf: str,
+    may_act: bool,
+    notice: str = "",
+    error: str = "",
+    assignee: str | None = None,
+    assignable: Sequence[str] = (),
 ) -> str:
+    """`assignable`: who a hold may be assigned to (empty: the user may not assign)."""
     decision = entry.current
     assert decision is not None  # the app only renders orders it has a decision for
     since = entry.held_since()
@@ -317,17 +341,23 @@ def detail_page(
     else:
         state = f"not on hold (route {decision.route})"
     actions = _actions(entry, decision, csrf) if may_act and entry.is_open_hold else ""
+    claim = (
+        _claim(entry.order_id, assignee, user, csrf, assignable if may_act else ())
+        if entry.is_open_hold
+        else ""
+    )
     body = (
-        f"<h1>Order {esc(entry.order_id)}</h1>{_banner(notice, error)}"
+        f"<h1>Order {esc(entry.order_id)}</h1>{banner(notice, error)}"
         f'<p id="hold-state" data-order-id="{esc(entry.order_id)}" '
         f'data-decision-id="{esc(decision.decision_id)}">'
         f"Revision {decision.revision} · as of {esc(decision.as_of.isoformat())} · "
         f"<b>{esc(state)}</b> · decision {esc(decision.decision_id)}"
         f"{' · failed closed' if decision.fail_closed else ''}</p>"
-        f"{actions}{_findings(decision)}{_matches(entry, decision, csrf, may_act and entry.is_open_hold)}"
+        f"{_why(decision)}{claim}{actions}{_findings(decision)}"
+        f"{_matches(entry, decision, csrf, may_act and entry.is_open_hold)}"
         f"{_order(entry.order)}{_history(entry.decisions, entry.reviews)}"
     )
-    return _layout(f"Order {entry.order_id}", body, user=user, csrf=csrf, script=True)
+    return layout(f"Order {entry.order_id}", body, user=user, csrf=csrf, script=True)
 
 
 def sessions_page(
@@ -342,9 +372,9 @@ def sessions_page(
         for name, u in sorted(users.items())
     )
     body = (
-        f"<h1>Sessions</h1>{_banner(notice, '')}"
+        f"<h1>Sessions</h1>{banner(notice, '')}"
         '<table id="sessions"><thead><tr><th>User</th><th>Role</th><th>Active sessions</th><th></th></tr>'
         f"</thead><tbody>{rows}</tbody></table>"
         '<p class="muted">Revoking ends every session of the user at once; they must sign in again.</p>'
     )
-    return _layout("Sessions", body, user=user, csrf=csrf, admin=True)
+    return layout("Sessions", body, user=user, csrf=csrf, admin=True)

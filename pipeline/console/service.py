@@ -17,10 +17,14 @@ from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
 from pipeline.holds import applier
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
 from pipeline.kafka.holds import (
     KafkaOutbox,
+    desk_feeder,
+    desk_topics,
     ensure_topics,
     hold_queue_topics,
     queue_feeder,
@@ -70,6 +74,24 @@ async def serve_console(
         ),
         asyncio.create_task(read_allowlist(settings, clearances)),
     ]
+    # The audit trail and the claims, read by a reader of their own beside the queue's.
+    claims = ClaimBook()
+    audit_log = AuditLog()
+    desk_caught_up = asyncio.Event()
+
+    async def on_desk_caught_up() -> None:
+        desk_caught_up.set()
+
+    tasks.append(
+        asyncio.create_task(
+            read_topics(
+                settings,
+                desk_topics(settings),
+                desk_feeder(settings, audit_log, claims),
+                on_caught_up=on_desk_caught_up,
+            )
+        )
+    )
     if apply_reviews:
         tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
     else:
@@ -84,13 +106,16 @@ async def serve_console(
         policy=SignInPolicy.from_settings(settings),
         metrics=registry,
         clearances=clearances,
+        claims=claims,
+        audit_log=audit_log,
+        hold_sla_seconds=settings.hold_sla_seconds,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         host, port = bind_address(settings)
         await web.TCPSite(runner, host, port).start()
-        await _wait_ready(tasks, caught_up, applier_started)
+        await _wait_ready(tasks, caught_up, desk_caught_up, applier_started)
         if ready is not None:
             ready.set()
         # asyncio.wait, unlike gather, leaves the tasks alone when this coroutine is cancelled, so each

@@ -46,6 +46,11 @@ def has_prohibited_finding(reasons: Iterable[Reason]) -> bool:
     return any(reason.outcome is Outcome.PROHIBITED for reason in reasons)
 
 
+def may_license(decision: DecisionRecord) -> bool:
+    """Whether "send to licensing" can apply: a licence cannot lift a prohibition."""
+    return not has_prohibited_finding(decision.reasons)
+
+
 def is_denied(decision: DecisionRecord) -> bool:
     """A denied hold is closed: the block is confirmed and no further review applies."""
     return decision.review is not None and decision.review.get("action") == ReviewAction.DENY
@@ -131,7 +136,7 @@ def apply_review(
         case ReviewAction.DENY | ReviewAction.ESCALATE:
             return _follow_up(current, review, Route.HOLD, approvers)
         case ReviewAction.LICENSE:
-            if has_prohibited_finding(current.reasons):
+            if not may_license(current):
                 msg = "a prohibited finding cannot be licensed; release it with two reviewers or deny it"
                 raise ReviewRefusedError(msg)
             return _follow_up(current, review, Route.LICENSE, approvers)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from schemas.decision import DecisionRecord
-from schemas.review import AllowlistEntry, AuditRecord, Review
+from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review
 
 
 class HoldsOutbox(Protocol):
@@ -15,6 +15,7 @@ class HoldsOutbox(Protocol):
     async def allowlist(self, entry: AllowlistEntry) -> None: ...
     async def revoke_clearance(self, key: str) -> None: ...
     async def decision(self, record: DecisionRecord) -> None: ...
+    async def claim(self, claim: HoldClaim) -> None: ...
 
 
 @dataclass(slots=True)
@@ -26,6 +27,7 @@ class MemoryOutbox:
     allowlisted: list[AllowlistEntry] = field(default_factory=list)
     decisions: list[DecisionRecord] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
+    claims: list[HoldClaim] = field(default_factory=list)
 
     async def review(self, review: Review) -> None:
         self.reviews.append(review)
@@ -41,3 +43,6 @@ class MemoryOutbox:
 
     async def decision(self, record: DecisionRecord) -> None:
         self.decisions.append(record)
+
+    async def claim(self, claim: HoldClaim) -> None:
+        self.claims.append(claim)

@@ -12,13 +12,14 @@ hold for them follows.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from pipeline.holds.ages import format_age
 from pipeline.holds.apply import has_prohibited_finding, is_denied
+from pipeline.holds.findings import headline, screening_findings
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 from schemas.review import Review, ReviewAction
@@ -33,6 +34,7 @@ class SortOrder(StrEnum):
 class HoldFilter:
     """Every field narrows the queue; empty fields match everything. Text matches are case-blind."""
 
+    order: str = ""
     rule: str = ""
     reason: str = ""
     destination: str = ""
@@ -54,7 +56,9 @@ class HoldSummary:
     age: str
     rules: tuple[str, ...]
     outcomes: tuple[str, ...]
+    # The most severe finding's title and outcome: the "why" of the hold.
     headline: str
+    headline_outcome: str
     destination: str
     parties: tuple[str, ...]
     escalated: bool
@@ -140,6 +144,8 @@ class HoldQueue:
         self._decision_ids: set[str] = set()
         self._review_ids: set[str] = set()
         self.version = 0
+        # Open holds summarised as of `version`; a poll between changes only recomputes their ages.
+        self._summaries: tuple[int, list[HoldSummary]] = (-1, [])
 
     def _file(self, order_id: str) -> OrderFile:
         found = self._files.get(order_id)
@@ -190,9 +196,17 @@ class HoldQueue:
         found = self._files.get(order_id)
         return found if found is not None and found.decisions else None
 
+    def files(self) -> Iterator[OrderFile]:
+        """Every order that has been on hold, open or closed."""
+        return (entry for entry in self._files.values() if entry.decisions)
+
     def open_holds(self, now: datetime, wanted: HoldFilter | None = None) -> list[HoldSummary]:
         wanted = wanted or HoldFilter()
-        rows = [_summary(entry, now) for entry in self._files.values() if entry.is_open_hold]
+        version, summaries = self._summaries
+        if version != self.version:
+            summaries = [_summary(entry, now) for entry in self._files.values() if entry.is_open_hold]
+            self._summaries = (self.version, summaries)
+        rows = [_aged(row, now) for row in summaries]
         selected = [row for row in rows if _matches(row, wanted)]
         selected.sort(key=lambda row: (row.held_since, row.order_id), reverse=wanted.sort is SortOrder.NEWEST)
         return selected
@@ -203,7 +217,8 @@ def _summary(entry: OrderFile, now: datetime) -> HoldSummary:
     assert current is not None  # open holds always have a decision
     since = entry.held_since() or current.evaluated_at
     age_seconds = (now - since).total_seconds()
-    findings = [r for r in current.reasons if not r.rule_id.startswith("review.")]
+    findings = screening_findings(current.reasons)
+    top = headline(findings)
     return HoldSummary(
         order_id=entry.order_id,
         decision_id=current.decision_id,
@@ -213,13 +228,21 @@ def _summary(entry: OrderFile, now: datetime) -> HoldSummary:
         age=format_age(age_seconds),
         rules=tuple(dict.fromkeys(r.rule_id for r in findings)),
         outcomes=tuple(dict.fromkeys(str(r.outcome) for r in findings)),
-        headline=findings[0].title if findings else "",
+        headline=top.title if top else "",
+        headline_outcome=str(top.outcome) if top else "",
         destination=entry.destination(),
         parties=entry.party_names(),
         escalated=current.review is not None and current.review.get("action") == ReviewAction.ESCALATE,
         four_eyes=has_prohibited_finding(current.reasons),
         approvals=entry.approvals(),
     )
+
+
+def _aged(row: HoldSummary, now: datetime) -> HoldSummary:
+    age_seconds = (now - row.held_since).total_seconds()
+    if age_seconds == row.age_seconds:
+        return row
+    return replace(row, age_seconds=age_seconds, age=format_age(age_seconds))
 
 
 def _contains(needle: str, haystack: Iterable[str]) -> bool:
@@ -230,7 +253,8 @@ def _contains(needle: str, haystack: Iterable[str]) -> bool:
 def _matches(row: HoldSummary, wanted: HoldFilter) -> bool:
     hours = row.age_seconds / 3600
     return (
-        (not wanted.rule or _contains(wanted.rule, row.rules))
+        (not wanted.order or wanted.order.casefold() in row.order_id.casefold())
+        and (not wanted.rule or _contains(wanted.rule, row.rules))
         and (not wanted.reason or _contains(wanted.reason, (*row.outcomes, row.headline)))
         and (not wanted.destination or wanted.destination.casefold() == row.destination.casefold())
         and (not wanted.party or _contains(wanted.party, row.parties))

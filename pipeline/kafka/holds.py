@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
 from pipeline.kafka import clients
@@ -22,7 +24,7 @@ from pipeline.kafka.topics import route_topic, topic_specs
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent
-from schemas.review import AllowlistEntry, AuditRecord, Review, allowlist_key
+from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review, allowlist_key
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,9 @@ class KafkaOutbox:
         await self._send(route_topic(self._settings, record.route), record.order_id, record)
         await self._send(self._settings.topics.decisions, record.order_id, record)
         await self._send(self._settings.topics.decision_followups, record.order_id, record)
+
+    async def claim(self, claim: HoldClaim) -> None:
+        await self._send(self._settings.topics.claims, claim.order_id, claim)
 
 
 Handler = Callable[[str, bytes], Awaitable[None]]
@@ -145,6 +150,27 @@ def queue_feeder(settings: Settings, queue: HoldQueue) -> Handler:
         except ValidationError:
             # Malformed orders are intake's business (orders.invalid); the console only shows valid ones.
             log.debug("skipped an unreadable message on %s", topic)
+
+    return handle
+
+
+def desk_topics(settings: Settings) -> tuple[str, ...]:
+    """What the console shows besides the queue: the audit trail and who works which hold."""
+    return (settings.topics.audit, settings.topics.claims)
+
+
+def desk_feeder(settings: Settings, audit_log: AuditLog, claims: ClaimBook) -> Handler:
+    """A handler that feeds `holds.audit` into `audit_log` and `holds.claims` into `claims`."""
+    topics = settings.topics
+
+    async def handle(topic: str, value: bytes) -> None:
+        try:
+            if topic == topics.audit:
+                audit_log.add(AuditRecord.model_validate_json(value))
+            elif topic == topics.claims:
+                claims.add(HoldClaim.model_validate_json(value))
+        except ValidationError:
+            log.warning("skipped an unreadable message on %s", topic)
 
     return handle
 

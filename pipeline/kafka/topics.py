@@ -74,6 +74,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(names.holds_reviews, flow),
         # Reviewers' actions are evidence: an append-only log, never compacted or expired.
         TopicSpec(names.audit, flow, {"retention.ms": KEEP_FOREVER, "retention.bytes": KEEP_FOREVER}),
+        # Who works each hold: only the latest claim per order matters.
+        TopicSpec(names.claims, flow, dict(compacted)),
     ]
     # Reference data is read whole by every worker: one partition, latest value per key.
     specs.extend(TopicSpec(names.reference(kind), 1, dict(compacted)) for kind in REFERENCE_KINDS)

@@ -17,6 +17,8 @@ from pipeline.console.app import build_app
 from pipeline.console.auth import hash_password, parse_users
 from pipeline.console.context import SignInPolicy
 from pipeline.holds.applier import ReviewApplier
+from pipeline.holds.audit_log import AuditLog
+from pipeline.holds.claims import ClaimBook
 from pipeline.holds.outbox import MemoryOutbox
 from pipeline.holds.queue import HoldQueue
 from schemas.decision import DecisionRecord
@@ -43,6 +45,9 @@ class Harness:
         self.applier = ReviewApplier(self.applied, self.queue)
         self._forwarded = 0
         self.users = dict(USERS)
+        self.claims = ClaimBook()
+        self.audit_log = AuditLog()
+        self.sla_seconds = 4 * 3600.0
         self.server: TestServer | None = None
         self.app = self.build_app(**policy)
 
@@ -56,7 +61,15 @@ class Harness:
             clock=lambda: self.now,
             policy=SignInPolicy(**policy),
             metrics=metrics,
+            claims=self.claims,
+            audit_log=self.audit_log,
+            hold_sla_seconds=self.sla_seconds,
         )
+
+    def read_back_audit(self) -> None:
+        """What the console's reader of holds.audit does: every record sent so far reaches the log."""
+        for record in [*self.outbox.audits, *self.applied.audits]:
+            self.audit_log.add(record)
 
     async def apply_reviews(self) -> None:
         """What the review applier does once the reviews reach holds.reviews."""

@@ -85,7 +85,8 @@ def test_each_principal_holds_its_roles_grants_and_no_other(secured_cluster: Sec
     # The worker may read orders but never write them, nor touch the reviewers' topics.
     lacking = missing_access(worker, console_grants(worker, "console"))
     assert f"worker may not Read/Write topic {worker.topics.holds_reviews}" in lacking
-    assert f"worker may not Write topic {worker.topics.audit}" in lacking
+    assert f"worker may not Read/Write topic {worker.topics.audit}" in lacking
+    assert f"worker may not Read/Write topic {worker.topics.claims}" in lacking
 
 
 def test_a_principal_lacking_a_grant_is_told_which(secured_cluster: SecuredCluster) -> None:
