@@ -16,8 +16,9 @@ from prometheus_client import CollectorRegistry
 from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
-from pipeline.holds import applier
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import SigningKeyError
+from pipeline.kafka import review_applier
 from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
@@ -40,9 +41,12 @@ async def serve_console(
         msg = "no console users configured (SCREENING_CONSOLE_USERS)"
         raise ConsoleConfigError(msg)
     secret = check_session_secret(settings.console_session_secret.get_secret_value())
+    try:
+        outbox = KafkaOutbox(settings)
+    except SigningKeyError as exc:
+        raise ConsoleConfigError(str(exc)) from exc
     await ensure_topics(settings)
     queue = HoldQueue()
-    outbox = KafkaOutbox(settings)
     await outbox.start()
     caught_up = asyncio.Event()
     applier_started = asyncio.Event()
@@ -61,7 +65,7 @@ async def serve_console(
         )
     ]
     if apply_reviews:
-        tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
+        tasks.append(asyncio.create_task(review_applier.run(settings, started=applier_started)))
     else:
         applier_started.set()
     registry = CollectorRegistry()

@@ -15,6 +15,7 @@ from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import NO_SIGNING_KEY, ReviewSigner, ReviewSigningError
 from pipeline.kafka import clients
 from pipeline.kafka.topics import TopicSpec, route_topic, topic_specs
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
@@ -33,17 +34,33 @@ def allowlist_key(entry: AllowlistEntry) -> str:
     return f"{entry.entry_id}|{entry.name_sent}"
 
 
+# Open holds are rewritten at every review and tombstoned when they close: short segments and an eager
+# cleaner keep what a reader loads close to the holds open now.
+_CURRENT_HOLDS = {**_COMPACTED, "segment.ms": str(3_600_000), "min.cleanable.dirty.ratio": "0.1"}
+
+
 async def ensure_topics(settings: Settings) -> None:
-    """Create the pipeline's topics and the compacted allowlist topic when missing (idempotent)."""
-    specs = [*topic_specs(settings), TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED))]
+    """Create the pipeline's topics, the compacted allowlist topic and `holds.current` when missing
+    (idempotent). `holds.current` is partitioned like the order flow: partition p holds the open holds
+    of the orders whose decisions and reviews are on partition p."""
+    specs = [
+        *topic_specs(settings),
+        TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED)),
+        TopicSpec(settings.topics.holds_current, settings.order_partitions, dict(_CURRENT_HOLDS)),
+    ]
     await asyncio.to_thread(create_missing_topics, settings, specs)
 
 
 class KafkaOutbox:
-    """Publishes hold-workflow events with an idempotent producer and waits for each acknowledgement."""
+    """Publishes hold-workflow events with an idempotent producer and waits for each acknowledgement.
+
+    Reviews are signed with the settings' review signing key; without one, `review` raises
+    `ReviewSigningError` and publishes nothing. A key that is set but unusable stops construction.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._signer = ReviewSigner.from_settings(settings)
         self._producer = clients.async_producer(settings, "holds", enable_idempotence=True, acks="all")
 
     async def start(self) -> None:
@@ -56,7 +73,9 @@ class KafkaOutbox:
         await self._producer.send_and_wait(topic, payload.model_dump_json().encode(), key=key.encode())
 
     async def review(self, review: Review) -> None:
-        await self._send(self._settings.topics.holds_reviews, review.order_id, review)
+        if self._signer is None:
+            raise ReviewSigningError(NO_SIGNING_KEY)
+        await self._send(self._settings.topics.holds_reviews, review.order_id, self._signer.sign(review))
 
     async def audit(self, record: AuditRecord) -> None:
         await self._send(self._settings.topics.audit, record.order_id or record.actor, record)

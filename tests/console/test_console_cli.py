@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
+from pipeline.holds.signing import ReviewSigner
 from pipeline.kafka import clients
 from pipeline.settings import Settings, settings_env
 from schemas.decision import DecisionRecord
@@ -24,6 +25,7 @@ from tests.holds.samples import licence_hold
 pytestmark = pytest.mark.kafka
 
 PASSWORD = "cli password"
+SIGNING_KEY = "a CLI test review signing key, 32+ bytes"
 
 
 @pytest.fixture
@@ -36,6 +38,7 @@ def cli_env(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "SCREENING_TOPIC_PREFIX": isolated.topic_prefix,
         "SCREENING_ORDER_PARTITIONS": str(isolated.order_partitions),
         "SCREENING_CONSOLE_USERS": users,
+        "SCREENING_REVIEW_SIGNING_KEY": SIGNING_KEY,
     }.items():
         monkeypatch.setenv(name, value)
     return isolated
@@ -75,6 +78,7 @@ def test_list_release_and_show_from_the_command_line(
     assert [(r.order_id, r.action, r.reviewer, r.decision_id) for r in reviews] == [
         ("ORD-CLI-1", ReviewAction.RELEASE, "alice", hold.decision_id)
     ]
+    assert ReviewSigner(SIGNING_KEY.encode()).verify(reviews[0])
     audit = topic_reader(cli_env, [cli_env.topics.audit], until=lambda r: len(r) >= 2)
     assert [
         (a.actor, a.outcome, a.why) for a in (AuditRecord.model_validate_json(r.value) for r in audit)
