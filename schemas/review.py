@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.decision import DecisionRecord
+from schemas.order import OrderEvent
 
 MAX_JUSTIFICATION = 2000
 
@@ -148,5 +149,7 @@ class CurrentHold(BaseModel):
     order_id: str
     decision: DecisionRecord
     held_since: datetime
+    # The order event, when the applier still had it in its window of recent orders.
+    order: OrderEvent | None = None
     reviews: list[Review] = Field(default_factory=list)
     applied_review_ids: list[str] = Field(default_factory=list)

@@ -1,7 +1,8 @@
-"""Run the console: read the hold topics into the projection, serve the web app and the hold-queue
-gauges on /metrics, optionally apply reviews.
+"""Run the console: load the open holds from `holds.current` into the projection and follow it, serve
+the web app and the hold-queue gauges on /metrics, optionally apply reviews.
 
-Until the worker hosts the review applier, `apply_reviews=True` runs it in the console's process.
+`holds.current` is written by the review applier: run one (`screening holds apply-reviews`, or
+`apply_reviews=True` here, which runs it in the console's process); any number may run at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from pipeline.console.context import SignInPolicy
 from pipeline.holds.queue import HoldQueue
 from pipeline.holds.signing import SigningKeyError
 from pipeline.kafka import review_applier
-from pipeline.kafka.holds import KafkaOutbox, ensure_topics, hold_queue_topics, queue_feeder, read_topics
+from pipeline.kafka.holds import (
+    KafkaOutbox,
+    QueueFeeder,
+    ensure_topics,
+    follow_decisions,
+    hold_queue_topics,
+    read_topics,
+)
 from pipeline.metrics.holds import register_hold_queue_metrics
 from pipeline.settings import Settings
 
@@ -50,19 +58,17 @@ async def serve_console(
     await outbox.start()
     caught_up = asyncio.Event()
     applier_started = asyncio.Event()
+    feeder = QueueFeeder(queue)
 
     async def on_caught_up() -> None:
+        feeder.live = True
         caught_up.set()
 
     tasks = [
         asyncio.create_task(
-            read_topics(
-                settings,
-                hold_queue_topics(settings),
-                queue_feeder(settings, queue),
-                on_caught_up=on_caught_up,
-            )
-        )
+            read_topics(settings, hold_queue_topics(settings), feeder, on_caught_up=on_caught_up)
+        ),
+        asyncio.create_task(follow_decisions(settings, queue)),
     ]
     if apply_reviews:
         tasks.append(asyncio.create_task(review_applier.run(settings, started=applier_started)))

@@ -13,6 +13,7 @@ decision; every refusal is an audit record with the reason.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,6 +21,7 @@ from enum import StrEnum
 from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, is_denied
 from pipeline.holds.trust import ReviewTrust
 from schemas.decision import DecisionRecord, Route
+from schemas.order import OrderEvent
 from schemas.review import (
     MAX_APPLIED_REVIEW_IDS,
     AllowlistEntry,
@@ -65,11 +67,22 @@ def _newer(decision: DecisionRecord, than: DecisionRecord) -> bool:
     return (decision.revision, decision.evaluated_at) >= (than.revision, than.evaluated_at)
 
 
-class ReviewApplier:
-    """The open holds of the orders one applier owns (one partition of the order-keyed topics)."""
+OrderLookup = Callable[[str], OrderEvent | None]
 
-    def __init__(self, trust: ReviewTrust) -> None:
+
+def _no_orders(_: str) -> OrderEvent | None:
+    return None
+
+
+class ReviewApplier:
+    """The open holds of the orders one applier owns (one partition of the order-keyed topics).
+
+    `orders` finds a recent order event by id, so a hold carries its order to the console.
+    """
+
+    def __init__(self, trust: ReviewTrust, orders: OrderLookup = _no_orders) -> None:
         self._trust = trust
+        self._orders = orders
         self.holds: dict[str, CurrentHold] = {}
 
     def load(self, hold: CurrentHold) -> None:
@@ -103,6 +116,7 @@ class ReviewApplier:
             order_id=decision.order_id,
             decision=decision,
             held_since=hold.held_since if hold is not None else decision.evaluated_at,
+            order=self._orders(decision.order_id) or (hold.order if hold is not None else None),
             applied_review_ids=applied,
         )
         self.holds[decision.order_id] = opened

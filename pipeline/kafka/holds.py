@@ -21,8 +21,7 @@ from pipeline.kafka.topics import TopicSpec, route_topic, topic_specs
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
-from schemas.order import OrderEvent
-from schemas.review import AllowlistEntry, AuditRecord, Review
+from schemas.review import AllowlistEntry, AuditRecord, CurrentHold, Review
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,8 @@ class KafkaOutbox:
         await self._send(self._settings.topics.decision_followups, record.order_id, record)
 
 
-Handler = Callable[[str, bytes], Awaitable[None]]
+# topic, key, value (None for a tombstone)
+Handler = Callable[[str, bytes, bytes | None], Awaitable[None]]
 
 
 async def read_topics(
@@ -108,7 +108,9 @@ async def read_topics(
     once, between two batches, when the reader has reached the end offsets of its first assignment.
     """
     names = sorted(set(topics))
-    consumer = clients.async_consumer(settings, "holds-reader", *names, auto_offset_reset="earliest")
+    consumer = clients.async_consumer(
+        settings, "holds-reader", *names, auto_offset_reset="earliest", isolation_level="read_committed"
+    )
     await consumer.start()
     ends: dict[TopicPartition, int] = {}
     waiting = on_caught_up is not None
@@ -117,7 +119,7 @@ async def read_topics(
             batches = await consumer.getmany(timeout_ms=_POLL_MS)
             for tp, messages in batches.items():
                 for message in messages:
-                    await handle(tp.topic, message.value or b"")
+                    await handle(tp.topic, message.key or b"", message.value)
             if not waiting:
                 continue
             assigned = consumer.assignment()
@@ -133,28 +135,52 @@ async def read_topics(
         await consumer.stop()
 
 
-def queue_feeder(settings: Settings, queue: HoldQueue) -> Handler:
-    """A handler that feeds decisions, reviews and orders into `queue`, skipping what it cannot read."""
-    topics = settings.topics
+class QueueFeeder:
+    """Keeps a `HoldQueue` in step with `holds.current`, skipping what it cannot read.
 
-    async def handle(topic: str, value: bytes) -> None:
+    Once `live` (caught up), a closed hold stays in the queue marked closed, so a page open on it
+    can show the decision that closed it; while loading, tombstones just drop what came before.
+    """
+
+    def __init__(self, queue: HoldQueue) -> None:
+        self.queue = queue
+        self.live = False
+
+    async def __call__(self, topic: str, key: bytes, value: bytes | None) -> None:
+        if value is None:
+            self.queue.close_hold(key.decode(errors="replace"), keep=self.live)
+            return
         try:
-            if topic == topics.decisions:
-                queue.add_decision(DecisionRecord.model_validate_json(value))
-            elif topic == topics.holds_reviews:
-                queue.add_review(Review.model_validate_json(value))
-            elif topic == topics.orders:
-                queue.add_order(OrderEvent.model_validate_json(value))
+            self.queue.put_hold(CurrentHold.model_validate_json(value))
         except ValidationError:
-            # Malformed orders are intake's business (orders.invalid); the console only shows valid ones.
-            log.debug("skipped an unreadable message on %s", topic)
+            log.warning("skipped an unreadable record on %s", topic)
 
-    return handle
+
+async def follow_decisions(settings: Settings, queue: HoldQueue) -> None:
+    """From now on, add the decisions about orders the queue knows (reviewers' follow-ups, re-screens),
+    so an open page shows the decision that moved or closed its hold; no history is read."""
+    topic = settings.topics.decisions
+    consumer = clients.async_consumer(
+        settings, "holds-decisions", topic, auto_offset_reset="latest", isolation_level="read_committed"
+    )
+    await consumer.start()
+    try:
+        while True:
+            for messages in (await consumer.getmany(timeout_ms=_POLL_MS)).values():
+                for message in messages:
+                    if queue.get((message.key or b"").decode(errors="replace")) is None:
+                        continue
+                    try:
+                        queue.add_decision(DecisionRecord.model_validate_json(message.value or b""))
+                    except ValidationError:
+                        log.warning("skipped an unreadable decision on %s", topic)
+    finally:
+        await consumer.stop()
 
 
 def hold_queue_topics(settings: Settings) -> tuple[str, ...]:
-    topics = settings.topics
-    return (topics.decisions, topics.holds_reviews, topics.orders)
+    """What the hold queue is loaded from: the open holds the review applier keeps, not the history."""
+    return (settings.topics.holds_current,)
 
 
 async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQueue:
@@ -166,9 +192,7 @@ async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQ
         done.set()
 
     reader = asyncio.create_task(
-        read_topics(
-            settings, hold_queue_topics(settings), queue_feeder(settings, queue), on_caught_up=caught_up
-        )
+        read_topics(settings, hold_queue_topics(settings), QueueFeeder(queue), on_caught_up=caught_up)
     )
     try:
         waiter = asyncio.create_task(done.wait())

@@ -1,7 +1,7 @@
-"""The review applier on Kafka: one consumer group over `holds.reviews` and `screening.decisions`,
-each batch's effects and consumed offsets committed in one Kafka transaction.
+"""The review applier on Kafka: one consumer group over `holds.reviews`, `screening.decisions` and
+`orders`, each batch's effects and consumed offsets committed in one Kafka transaction.
 
-Both topics are keyed by order id and partitioned alike; the range assignor gives partition p of both
+The topics are keyed by order id and partitioned alike; the range assignor gives partition p of each
 to the same member, which owns the open holds of p, loaded from partition p of the compacted
 `holds.current` when it is assigned. So however many appliers run, each review is applied by one of
 them, once: its effects and its offset commit together or not at all, a rebalance waits for the batch
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.console.auth import parse_users
 from pipeline.holds.applier import Effects, ReviewApplier, ReviewOutcome
+from pipeline.holds.recent_orders import RecentOrders
 from pipeline.holds.signing import ReviewSigner
 from pipeline.holds.trust import ReviewTrust
 from pipeline.kafka import clients
@@ -86,6 +87,7 @@ class _Partitions(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, settings: Settings, trust: ReviewTrust) -> None:
         self._settings = settings
         self._trust = trust
+        self.orders = RecentOrders()
         self.appliers: dict[int, ReviewApplier] = {}
         self.lock = asyncio.Lock()
         self.assigned = asyncio.Event()
@@ -100,7 +102,7 @@ class _Partitions(ConsumerRebalanceListener):  # type: ignore[misc]
             fresh = {tp.partition for tp in assigned} - set(self.appliers)
             loaded = await load_current_holds(self._settings, fresh)
             for partition in fresh:
-                applier = ReviewApplier(self._trust)
+                applier = ReviewApplier(self._trust, self.orders.get)
                 for hold in loaded.get(partition, ()):
                     applier.load(hold)
                 self.appliers[partition] = applier
@@ -162,7 +164,7 @@ async def run(settings: Settings, *, started: asyncio.Event | None = None) -> No
     )
     await producer.start()
     try:
-        consumer.subscribe([topics.decisions, topics.holds_reviews], listener=partitions)
+        consumer.subscribe([topics.orders, topics.decisions, topics.holds_reviews], listener=partitions)
         await consumer.start()
         try:
             while True:
@@ -188,14 +190,19 @@ async def _apply_batch(
     topics = settings.topics
     txn = _Transaction(settings)
     offsets: dict[TopicPartition, int] = {}
-    # Decisions first: a review in the same batch may name one of them.
-    ordered = sorted(batches.items(), key=lambda item: (item[0].topic != topics.decisions, item[0].partition))
+    # Orders, then decisions: a decision in the same batch may open a hold on one of those orders,
+    # and a review may name one of those decisions.
+    rank = {topics.orders: 0, topics.decisions: 1}
+    ordered = sorted(batches.items(), key=lambda item: (rank.get(item[0].topic, 2), item[0].partition))
     for tp, messages in ordered:
         applier = partitions.appliers.get(tp.partition)
         if applier is None:
             continue  # revoked while the batch was fetched: its new owner reads it again
         for message in messages:
-            if tp.topic == topics.decisions:
+            if tp.topic == topics.orders:
+                if message.key and message.value:
+                    partitions.orders.add(message.key.decode(errors="replace"), message.value)
+            elif tp.topic == topics.decisions:
                 _on_decision(applier, txn, tp, message.value)
             elif not await _on_review(settings, consumer, applier, txn=txn, tp=tp, message=message):
                 consumer.seek(tp, message.offset)

@@ -3,13 +3,17 @@ the open-hold state it keeps on `holds.current`."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from pipeline.console.auth import hash_password, parse_users
 from pipeline.holds.applier import ReviewApplier, ReviewOutcome
 from pipeline.holds.apply import follow_up_decision_id
+from pipeline.holds.recent_orders import RecentOrders
 from pipeline.holds.signing import ReviewSigner
 from pipeline.holds.trust import ReviewTrust
 from schemas.decision import DecisionRecord, Route
@@ -186,3 +190,20 @@ def test_open_holds_follow_decisions_and_reload_from_holds_current() -> None:
         ["o-8"],
     )
     assert restarted.on_decision(effects.decisions[0]).closed == []
+
+
+def test_a_hold_carries_its_recent_order_event_and_old_ones_leave_the_window(
+    make_order: Callable[..., dict[str, Any]],
+) -> None:
+    recent = RecentOrders(budget_bytes=4000)
+    raw = json.dumps(make_order(order_id="o-9")).encode()
+    recent.add("o-9", raw)
+    applier = ReviewApplier(ReviewTrust(SIGNER, USERS), recent.get)
+    [opened] = applier.on_decision(licence_hold("o-9", evaluated_at=T0)).holds
+    assert opened.order is not None
+    assert opened.order.order_id == "o-9"
+    newest = 4000 // len(raw)
+    for n in range(newest + 1):
+        recent.add(f"other-{n}", raw)
+    assert recent.get("o-9") is None
+    assert recent.get(f"other-{newest}") is not None
