@@ -33,20 +33,9 @@ def allowlist_key(entry: AllowlistEntry) -> str:
     return f"{entry.entry_id}|{entry.name_sent}"
 
 
-# Open holds are rewritten at every review and tombstoned when they close: short segments and an eager
-# cleaner keep what a reader loads close to the holds open now.
-_CURRENT_HOLDS = {**_COMPACTED, "segment.ms": str(3_600_000), "min.cleanable.dirty.ratio": "0.1"}
-
-
 async def ensure_topics(settings: Settings) -> None:
-    """Create the pipeline's topics, the compacted allowlist topic and `holds.current` when missing
-    (idempotent). `holds.current` is partitioned like the order flow: partition p holds the open holds
-    of the orders whose decisions and reviews are on partition p."""
-    specs = [
-        *topic_specs(settings),
-        TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED)),
-        TopicSpec(settings.topics.holds_current, settings.order_partitions, dict(_CURRENT_HOLDS)),
-    ]
+    """Create the pipeline's topics and the compacted allowlist topic when missing (idempotent)."""
+    specs = [*topic_specs(settings), TopicSpec(settings.topics.allowlist, 1, dict(_COMPACTED))]
     await asyncio.to_thread(create_missing_topics, settings, specs)
 
 

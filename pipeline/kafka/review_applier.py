@@ -42,6 +42,7 @@ _AUDIT_NAMESPACE = uuid.UUID("9a1d3c0e-5b7f-4e21-a6c4-2f8e0d9b1c55")
 
 
 def group_id(settings: Settings) -> str:
+    """Also the prefix of every applier's transactional id (pipeline/acls.py grants both)."""
     return f"{settings.app_id}.review-applier"
 
 

@@ -84,6 +84,15 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     specs.append(TopicSpec(names.licence_draws, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}))
     specs.append(TopicSpec(names.rescreen, flow))
     specs.append(TopicSpec(names.decision_followups, flow))
+    # Open holds, written by the review applier and tombstoned when they close: keyed and partitioned
+    # like the order flow; short segments and an eager cleaner keep it close to what is open now.
+    specs.append(
+        TopicSpec(
+            names.holds_current,
+            flow,
+            {**compacted, "segment.ms": str(3_600_000), "min.cleanable.dirty.ratio": "0.1"},
+        )
+    )
     # Tables are keyed like the orders, so their changelogs have as many partitions.
     specs.extend(
         TopicSpec(changelog_topic(settings, table), flow, {"cleanup.policy": "compact"}) for table in TABLES
