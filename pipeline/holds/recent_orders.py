@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from schemas.order import OrderEvent
 
 DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024
+# Larger orders are not attached to their hold, which must fit one record of `holds.current`.
+MAX_ORDER_BYTES = 512 * 1024
 
 
 class RecentOrders:
@@ -23,7 +25,7 @@ class RecentOrders:
         previous = self._raw.pop(order_id, None)
         if previous is not None:
             self._size -= len(previous)
-        if len(raw) > self._budget:
+        if len(raw) > min(self._budget, MAX_ORDER_BYTES):
             return
         self._raw[order_id] = raw
         self._size += len(raw)

@@ -30,7 +30,7 @@ from pipeline.holds.signing import ReviewSigner
 from pipeline.holds.trust import ReviewTrust
 from pipeline.kafka import clients
 from pipeline.kafka.holds import allowlist_key, ensure_topics
-from pipeline.kafka.topics import route_topic
+from pipeline.kafka.topics import CURRENT_HOLD_MAX_MESSAGE_BYTES, route_topic
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, CurrentHold, Review
@@ -154,6 +154,7 @@ async def run(settings: Settings, *, started: asyncio.Event | None = None) -> No
         transactional_id=f"{group}.{uuid.uuid4()}",
         enable_idempotence=True,
         acks="all",
+        max_request_size=CURRENT_HOLD_MAX_MESSAGE_BYTES,
     )
     consumer = clients.async_consumer(
         settings,
