@@ -18,6 +18,7 @@ from pipeline.settings import Settings
 
 TOPIC = "topic"
 GROUP = "group"
+TRANSACTIONAL_ID = "transactionalId"
 LITERAL = "literal"
 PREFIXED = "prefixed"
 
@@ -78,23 +79,41 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
 
 
 def console_grants(settings: Settings, user: str) -> list[Grant]:
-    """Reads what the hold queue, the audit view and the claims show; writes reviews, the audit log,
-    claims and the allowlist, and, as the review applier (`console --apply-reviews`), the follow-up
-    decisions on the decision, route and follow-up topics."""
+    """Reads the open holds, the audit view and the claims; writes reviews, the audit log, claims and
+    the allowlist, and, as the review applier (`console --apply-reviews`, `holds apply-reviews`), reads
+    orders, decisions and reviews in its group and writes `holds.current` and the follow-up decisions
+    on the decision, route and follow-up topics in transactions."""
     names = settings.topics
-    reads = (names.decisions, names.holds_reviews, names.orders, names.allowlist, names.audit, names.claims)
+    reads = (
+        names.decisions,
+        names.holds_reviews,
+        names.orders,
+        names.holds_current,
+        names.allowlist,
+        names.audit,
+        names.claims,
+    )
     writes = (
         names.holds_reviews,
         names.audit,
         names.allowlist,
         names.claims,
+        names.holds_current,
         names.decisions,
         names.decision_followups,
         names.hold,
         names.license,
         names.release,
     )
-    return [*_topics(user, "Read", reads), *_topics(user, "Write", writes)]
+    principal = f"User:{user}"
+    applier = f"{settings.app_id}.review-applier"
+    return [
+        *_topics(user, "Read", reads),
+        *_topics(user, "Write", writes),
+        Grant(principal, GROUP, applier, LITERAL, "Read"),
+        # Each applier's transactional id is the group's name and a random suffix.
+        *(Grant(principal, TRANSACTIONAL_ID, f"{applier}.", PREFIXED, op) for op in ("Write", "Describe")),
+    ]
 
 
 def producer_grants(settings: Settings, user: str) -> list[Grant]:
@@ -127,7 +146,7 @@ def acl_plan(settings: Settings, principals: Principals | None = None) -> list[G
 
 def kafka_acls_command(grant: Grant) -> str:
     """The `kafka-acls.sh` line that creates `grant`, for platform teams without this tool."""
-    option = "--topic" if grant.resource == TOPIC else "--group"
+    option = {TOPIC: "--topic", GROUP: "--group", TRANSACTIONAL_ID: "--transactional-id"}[grant.resource]
     return (
         f"kafka-acls.sh --bootstrap-server $BOOTSTRAP --command-config admin.properties --add "
         f"--allow-principal {grant.principal} --operation {grant.operation} {option} '{grant.name}' "
@@ -152,7 +171,11 @@ def to_kafka_python(grant: Grant) -> Any:
         "Describe": ACLOperation.DESCRIBE,
         "DescribeConfigs": ACLOperation.DESCRIBE_CONFIGS,
     }
-    resource = ResourceType.TOPIC if grant.resource == TOPIC else ResourceType.GROUP
+    resource = {
+        TOPIC: ResourceType.TOPIC,
+        GROUP: ResourceType.GROUP,
+        TRANSACTIONAL_ID: ResourceType.TRANSACTIONAL_ID,
+    }[grant.resource]
     pattern = ACLResourcePatternType.PREFIXED if grant.pattern == PREFIXED else ACLResourcePatternType.LITERAL
     return ACL(
         principal=grant.principal,

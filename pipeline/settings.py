@@ -74,6 +74,12 @@ class TopicNames:
         return self._t("holds.claims")
 
     @property
+    def holds_current(self) -> str:
+        """Compacted topic of open holds (key = order id), written by the review applier; a tombstone
+        when a hold closes, so reading it costs what is open, not the decision history."""
+        return self._t("holds.current")
+
+    @property
     def reference_errors(self) -> str:
         """Refused reference updates, one event per worker that refused it."""
         return self._t("reference.errors")
@@ -135,6 +141,10 @@ class Settings:
     console_signin_max_failures: int = 5
     console_signin_max_failures_per_address: int = 20
     console_lockout_seconds: int = 900
+    # HMAC key the console and CLI sign reviews with and the review applier checks; without one, the
+    # console cannot send reviews and the applier refuses every review. The file wins when both are set.
+    review_signing_key: SecretStr = field(default_factory=lambda: SecretStr(""))
+    review_signing_key_file: Path | None = None
     log_level: str = "WARNING"
     # Review SLA for a hold; exported as screening_hold_sla_seconds, which HoldQueueAgeing compares with.
     hold_sla_seconds: float = 4 * 3600.0
@@ -242,6 +252,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         console_lockout_seconds=int(
             env.get("SCREENING_CONSOLE_LOCKOUT_SECONDS", base.console_lockout_seconds)
         ),
+        review_signing_key=SecretStr(env.get("SCREENING_REVIEW_SIGNING_KEY", "")),
+        review_signing_key_file=_optional_path(env.get("SCREENING_REVIEW_SIGNING_KEY_FILE")),
         log_level=env.get("SCREENING_LOG_LEVEL", base.log_level),
         hold_sla_seconds=float(env.get("SCREENING_HOLD_SLA_SECONDS", base.hold_sla_seconds)),
         security_protocol=env.get("SCREENING_SECURITY_PROTOCOL", base.security_protocol),

@@ -8,6 +8,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from schemas.decision import DecisionRecord
+from schemas.order import OrderEvent
+
 MAX_JUSTIFICATION = 2000
 
 
@@ -67,6 +70,8 @@ class Review(BaseModel):
     justification: str = Field(default="", max_length=MAX_JUSTIFICATION)
     created_at: datetime
     cleared: ClearedMatch | None = None
+    # HMAC of every other field (pipeline/holds/signing.py), made by the console or CLI that published it.
+    signature: str = Field(default="", max_length=200)
 
     _created_aware = field_validator("created_at")(_aware)
 
@@ -146,3 +151,26 @@ class HoldClaim(BaseModel):
     at: datetime
 
     _at_aware = field_validator("at")(_aware)
+
+
+# Replays are told apart by the reviews applied while a hold stays open; older ids are let go.
+MAX_APPLIED_REVIEW_IDS = 100
+
+
+class CurrentHold(BaseModel):
+    """One open hold on the compacted `holds.current` (key = order id; a tombstone when it closes).
+
+    The review applier writes it; it carries what applying the next review needs: the current
+    decision, the accepted reviews of that decision (earlier approvals for four-eyes) and the ids of
+    the reviews already applied while the order stayed on hold.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    order_id: str
+    decision: DecisionRecord
+    held_since: datetime
+    # The order event, when the applier still had it in its window of recent orders.
+    order: OrderEvent | None = None
+    reviews: list[Review] = Field(default_factory=list)
+    applied_review_ids: list[str] = Field(default_factory=list)

@@ -111,9 +111,14 @@ async def _until_signalled(service: Coroutine[Any, Any, None]) -> None:
 
 
 def _apply_reviews(_: argparse.Namespace) -> int:
-    from pipeline.holds import applier
+    from pipeline.holds.signing import SigningKeyError
+    from pipeline.kafka import review_applier
 
-    asyncio.run(_until_signalled(applier.run(load_settings())))
+    try:
+        asyncio.run(_until_signalled(review_applier.run(load_settings())))
+    except SigningKeyError as exc:
+        echo(f"error: {exc}", err=True)
+        return 2
     return 0
 
 
@@ -194,6 +199,7 @@ def _show(args: argparse.Namespace) -> int:
 def _act(args: argparse.Namespace) -> int:
     from pipeline.console.actions import ActionRequest
     from pipeline.console.auth import parse_users, verify_password
+    from pipeline.holds.signing import SigningKeyError
 
     settings = load_settings()
     user = parse_users(settings.console_users).get(args.reviewer)
@@ -213,7 +219,11 @@ def _act(args: argparse.Namespace) -> int:
         name_sent=getattr(args, "name", ""),
         expires_days=getattr(args, "days", ""),
     )
-    status, message = asyncio.run(_perform(settings, user.name, request))
+    try:
+        status, message = asyncio.run(_perform(settings, user.name, request))
+    except SigningKeyError as exc:
+        echo(f"error: {exc}", err=True)
+        return 2
     echo(message, err=status >= 400)
     return 0 if status < 400 else 1
 

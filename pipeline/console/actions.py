@@ -2,8 +2,8 @@
 
 The console checks a review with the same pure `apply_review` the applier runs, so a refusal (stale
 decision, same reviewer twice, licensing a prohibited finding) is reported at once instead of
-after a round trip through Kafka. Accepted reviews go to `holds.reviews`; the applier emits the
-follow-up decision.
+after a round trip through Kafka. Accepted reviews go to `holds.reviews`, signed by the outbox; the
+applier checks the signature and the reviewer, then emits the follow-up decision.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from pipeline.holds.apply import ReviewRefusedError, apply_review
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import ReviewSigningError
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, ClearedMatch, Review, ReviewAction
 
@@ -152,7 +153,10 @@ async def perform(
     except ActionRefusedError as refused:
         return await refuse(refused.status, refused.message)
 
-    await outbox.review(review)
+    try:
+        await outbox.review(review)
+    except ReviewSigningError as unsigned:
+        return await refuse(503, str(unsigned))
     queue.add_review(review)
     await audit(
         outbox,

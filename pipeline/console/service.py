@@ -1,7 +1,8 @@
-"""Run the console: read the hold topics into the projection, serve the web app and the hold-queue
-gauges on /metrics, optionally apply reviews.
+"""Run the console: load the open holds from `holds.current` into the projection and follow it, serve
+the web app and the hold-queue gauges on /metrics, optionally apply reviews.
 
-Until the worker hosts the review applier, `apply_reviews=True` runs it in the console's process.
+`holds.current` is written by the review applier: run one (`screening holds apply-reviews`, or
+`apply_reviews=True` here, which runs it in the console's process); any number may run at once.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from prometheus_client import CollectorRegistry
 from pipeline.console.app import build_app
 from pipeline.console.auth import ConsoleConfigError, check_session_secret, parse_users
 from pipeline.console.context import SignInPolicy
-from pipeline.holds import applier
 from pipeline.holds.audit_log import AuditLog
 from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import SigningKeyError
+from pipeline.kafka import review_applier
 from pipeline.kafka.holds import (
     KafkaOutbox,
+    QueueFeeder,
     desk_feeder,
     desk_topics,
     ensure_topics,
+    follow_decisions,
     hold_queue_topics,
-    queue_feeder,
     read_allowlist,
     read_topics,
 )
@@ -52,48 +55,33 @@ async def serve_console(
         msg = "no console users configured (SCREENING_CONSOLE_USERS)"
         raise ConsoleConfigError(msg)
     secret = check_session_secret(settings.console_session_secret.get_secret_value())
+    try:
+        outbox = KafkaOutbox(settings)
+    except SigningKeyError as exc:
+        raise ConsoleConfigError(str(exc)) from exc
     await ensure_topics(settings)
     queue = HoldQueue()
-    outbox = KafkaOutbox(settings)
     await outbox.start()
     clearances = ClearanceRegister()
     caught_up = asyncio.Event()
     applier_started = asyncio.Event()
+    feeder = QueueFeeder(queue)
 
     async def on_caught_up() -> None:
+        feeder.live = True
         caught_up.set()
 
     tasks = [
         asyncio.create_task(
-            read_topics(
-                settings,
-                hold_queue_topics(settings),
-                queue_feeder(settings, queue),
-                on_caught_up=on_caught_up,
-            )
+            read_topics(settings, hold_queue_topics(settings), feeder, on_caught_up=on_caught_up)
         ),
+        asyncio.create_task(follow_decisions(settings, queue)),
         asyncio.create_task(read_allowlist(settings, clearances)),
     ]
-    # The audit trail and the claims, read by a reader of their own beside the queue's.
-    claims = ClaimBook()
-    audit_log = AuditLog()
-    desk_caught_up = asyncio.Event()
-
-    async def on_desk_caught_up() -> None:
-        desk_caught_up.set()
-
-    tasks.append(
-        asyncio.create_task(
-            read_topics(
-                settings,
-                desk_topics(settings),
-                desk_feeder(settings, audit_log, claims),
-                on_caught_up=on_desk_caught_up,
-            )
-        )
-    )
+    claims, audit_log, desk_caught_up, desk_reader = _desk_reader(settings)
+    tasks.append(desk_reader)
     if apply_reviews:
-        tasks.append(asyncio.create_task(applier.run(settings, started=applier_started)))
+        tasks.append(asyncio.create_task(review_applier.run(settings, started=applier_started)))
     else:
         applier_started.set()
     registry = CollectorRegistry()
@@ -131,6 +119,26 @@ async def serve_console(
                 await task
         await runner.cleanup()
         await outbox.stop()
+
+
+def _desk_reader(settings: Settings) -> tuple[ClaimBook, AuditLog, asyncio.Event, asyncio.Task[None]]:
+    """The audit trail and the claims, read by a reader of their own beside the queue's."""
+    claims = ClaimBook()
+    audit_log = AuditLog()
+    caught_up = asyncio.Event()
+
+    async def on_caught_up() -> None:
+        caught_up.set()
+
+    reader = asyncio.create_task(
+        read_topics(
+            settings,
+            desk_topics(settings),
+            desk_feeder(settings, audit_log, claims),
+            on_caught_up=on_caught_up,
+        )
+    )
+    return claims, audit_log, caught_up, reader
 
 
 async def _wait_ready(tasks: list[asyncio.Task[None]], *events: asyncio.Event) -> None:

@@ -1,101 +1,202 @@
-"""The review applier: consumes `holds.reviews`, applies each review to the order's current decision
-and publishes the follow-up decision, the allowlist entry and an audit record.
+"""The review applier's logic, broker-free: the open holds of one partition, and what each decision or
+review read from that partition does to them.
 
-It rebuilds its view of current decisions from `screening.decisions` at every start and replays the
-review log; a review whose follow-up decision already exists is skipped, so a restart emits nothing
-twice. Reviews naming a decision it has not read yet wait for that decision.
+State is the set of open holds (`CurrentHold`, as on the compacted `holds.current`), so a restart
+loads what is open, not the history. Every call returns `Effects` for the caller to publish, in one
+transaction with the consumed offsets (pipeline/kafka/review_applier.py) or into memory in tests.
+
+A review is applied only when it is trusted (signed, known reviewer, role that may act), not a
+replay (an id already recorded or applied while the hold is open) and made on the order's current
+decision; every refusal is an audit record with the reason.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from pydantic import ValidationError
-
-from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, follow_up_decision_id
-from pipeline.holds.outbox import HoldsOutbox
-from pipeline.holds.queue import HoldQueue
-from pipeline.kafka.holds import KafkaOutbox, ensure_topics, read_topics
-from pipeline.settings import Settings
-from schemas.decision import DecisionRecord
-from schemas.review import AllowlistEntry, AuditOutcome, AuditRecord, Review
-
-log = logging.getLogger(__name__)
+from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, is_denied
+from pipeline.holds.trust import ReviewTrust
+from schemas.decision import DecisionRecord, Route
+from schemas.order import OrderEvent
+from schemas.review import (
+    MAX_APPLIED_REVIEW_IDS,
+    AllowlistEntry,
+    AuditOutcome,
+    AuditRecord,
+    CurrentHold,
+    Review,
+)
 
 _AUDIT_NAMESPACE = uuid.UUID("0e6f1f0a-3c55-4d8e-8f0e-9b8c4a1d2e77")
 
 
+@dataclass(slots=True)
+class Effects:
+    """What to publish: follow-up decisions, allowlist entries, audit records, `holds.current` changes."""
+
+    decisions: list[DecisionRecord] = field(default_factory=list)
+    allowlist: list[AllowlistEntry] = field(default_factory=list)
+    audits: list[AuditRecord] = field(default_factory=list)
+    holds: list[CurrentHold] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+    def extend(self, other: Effects) -> None:
+        self.decisions.extend(other.decisions)
+        self.allowlist.extend(other.allowlist)
+        self.audits.extend(other.audits)
+        self.holds.extend(other.holds)
+        self.closed.extend(other.closed)
+
+
+class ReviewOutcome(StrEnum):
+    APPLIED = "applied"
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+    REFUSED = "refused"
+    # The review names a decision not read yet; the caller retries once more decisions are read.
+    WAITING_FOR_DECISION = "waiting_for_decision"
+
+
+def _newer(decision: DecisionRecord, than: DecisionRecord) -> bool:
+    """A decision that names `than` as superseded is newer whatever the clocks that stamped them say."""
+    if decision.supersedes == than.decision_id:
+        return True
+    return (decision.revision, decision.evaluated_at) >= (than.revision, than.evaluated_at)
+
+
+OrderLookup = Callable[[str], OrderEvent | None]
+
+
+def _no_orders(_: str) -> OrderEvent | None:
+    return None
+
+
 class ReviewApplier:
-    def __init__(self, outbox: HoldsOutbox, queue: HoldQueue | None = None) -> None:
-        self.queue = queue or HoldQueue()
-        self._outbox = outbox
-        self._backlog: list[Review] = []
-        self._parked: dict[str, list[Review]] = {}
-        self._live = False
+    """The open holds of the orders one applier owns (one partition of the order-keyed topics).
 
-    async def on_decision(self, decision: DecisionRecord) -> None:
-        self.queue.add_decision(decision)
-        if self._live:
-            for review in self._parked.pop(decision.decision_id, []):
-                await self._apply(review)
+    `orders` finds a recent order event by id, so a hold carries its order to the console.
+    """
 
-    async def on_review(self, review: Review) -> None:
-        self.queue.add_review(review)
-        if self._live:
-            await self._apply(review)
-        else:
-            self._backlog.append(review)
+    def __init__(self, trust: ReviewTrust, orders: OrderLookup = _no_orders) -> None:
+        self._trust = trust
+        self._orders = orders
+        self.holds: dict[str, CurrentHold] = {}
 
-    async def go_live(self) -> None:
-        """Apply the reviews read while catching up, in log order, then apply each as it arrives."""
-        self._live = True
-        backlog, self._backlog = self._backlog, []
-        for review in backlog:
-            await self._apply(review)
+    def load(self, hold: CurrentHold) -> None:
+        """Start-up: an open hold as read back from `holds.current`."""
+        self.holds[hold.order_id] = hold
 
-    async def _apply(self, review: Review) -> None:
-        if self.queue.has_decision(follow_up_decision_id(review.review_id)):
-            return
-        entry = self.queue.get(review.order_id)
-        current = entry.current if entry is not None else None
-        if entry is None or current is None or not self.queue.has_decision(review.decision_id):
-            self._parked.setdefault(review.decision_id, []).append(review)
-            return
-        try:
-            follow_up = apply_review(current, review, _reviews_before(entry.reviews, review))
-        except ReviewRefusedError as refused:
-            await self._audit(review, AuditOutcome.REFUSED, refused.reason)
-            return
-        if follow_up is None:
-            await self._audit(
-                review, AuditOutcome.AWAITING_SECOND_APPROVAL, "first of two approvals recorded"
-            )
-            return
-        self.queue.add_decision(follow_up)
-        await self._outbox.decision(follow_up)
-        for cleared in allowlist_entries(current, review, follow_up):
-            await self._outbox.allowlist(cleared)
-        await self._audit(review, AuditOutcome.APPLIED, f"follow-up decision routes to {follow_up.route}")
+    def close(self, order_id: str) -> None:
+        """Start-up: a tombstone read back from `holds.current`."""
+        self.holds.pop(order_id, None)
 
-    async def _audit(self, review: Review, outcome: AuditOutcome, detail: str) -> None:
-        await self._outbox.audit(
-            AuditRecord(
-                # Derived from the review, so a replayed review repeats the same record, not a new one.
-                audit_id=str(uuid.uuid5(_AUDIT_NAMESPACE, f"{review.review_id}/{outcome}")),
-                at=datetime.now(UTC),
-                actor=review.reviewer,
-                action=str(review.action),
-                outcome=outcome,
-                order_id=review.order_id,
-                decision_id=review.decision_id,
-                review_id=review.review_id,
-                why=review.justification,
-                detail=detail,
-            )
+    def on_decision(self, decision: DecisionRecord) -> Effects:
+        """Open, move or close the order's hold when `decision` is at least as new as the current one."""
+        return self._follow(decision, applied_review="")
+
+    def _follow(self, decision: DecisionRecord, *, applied_review: str) -> Effects:
+        effects = Effects()
+        hold = self.holds.get(decision.order_id)
+        if hold is not None and (
+            hold.decision.decision_id == decision.decision_id or not _newer(decision, hold.decision)
+        ):
+            return effects
+        if decision.route is not Route.HOLD or is_denied(decision):
+            if hold is not None:
+                del self.holds[decision.order_id]
+                effects.closed.append(decision.order_id)
+            return effects
+        applied = list(hold.applied_review_ids) if hold is not None else []
+        if applied_review:
+            applied = [*applied, applied_review][-MAX_APPLIED_REVIEW_IDS:]
+        opened = CurrentHold(
+            order_id=decision.order_id,
+            decision=decision,
+            held_since=hold.held_since if hold is not None else decision.evaluated_at,
+            order=self._orders(decision.order_id) or (hold.order if hold is not None else None),
+            applied_review_ids=applied,
         )
+        self.holds[decision.order_id] = opened
+        effects.holds.append(opened)
+        return effects
+
+    def on_review(
+        self, review: Review, *, decisions_complete: bool, source: str = "", now: datetime | None = None
+    ) -> tuple[ReviewOutcome, Effects]:
+        """Apply `review`, or refuse it with an audit record.
+
+        `decisions_complete` says every decision published before the review has been read: only then
+        is an unknown decision id stale rather than not read yet. `source` (topic/partition/offset)
+        makes each refused record's audit id its own, so every replayed copy leaves a record.
+        """
+        now = now or datetime.now(UTC)
+        try:
+            self._trust.check(review)
+            hold = self._current_hold(review, decisions_complete=decisions_complete)
+            if hold is None:
+                return ReviewOutcome.WAITING_FOR_DECISION, Effects()
+            follow_up = apply_review(hold.decision, review, hold.reviews)
+        except ReviewRefusedError as refused:
+            audit = _audit(review, AuditOutcome.REFUSED, refused.reason, now, source)
+            return ReviewOutcome.REFUSED, Effects(audits=[audit])
+        if follow_up is None:
+            recorded = hold.model_copy(update={"reviews": [*hold.reviews, review]})
+            self.holds[review.order_id] = recorded
+            audit = _audit(
+                review, AuditOutcome.AWAITING_SECOND_APPROVAL, "first of two approvals recorded", now
+            )
+            return ReviewOutcome.AWAITING_SECOND_APPROVAL, Effects(holds=[recorded], audits=[audit])
+        effects = Effects(
+            decisions=[follow_up], allowlist=allowlist_entries(hold.decision, review, follow_up)
+        )
+        effects.extend(self._follow(follow_up, applied_review=review.review_id))
+        effects.audits.append(
+            _audit(review, AuditOutcome.APPLIED, f"follow-up decision routes to {follow_up.route}", now)
+        )
+        return ReviewOutcome.APPLIED, effects
+
+    def _current_hold(self, review: Review, *, decisions_complete: bool) -> CurrentHold | None:
+        """The open hold the review applies to; None to wait for decisions; refused when stale or replayed."""
+        hold = self.holds.get(review.order_id)
+        if hold is not None and (
+            review.review_id in hold.applied_review_ids
+            or any(r.review_id == review.review_id for r in hold.reviews)
+        ):
+            msg = f"replayed: review {review.review_id} was already applied or recorded"
+            raise ReviewRefusedError(msg)
+        if hold is not None and hold.decision.decision_id == review.decision_id:
+            return hold
+        if not decisions_complete:
+            return None
+        if hold is None:
+            msg = f"order {review.order_id} has no open hold (closed, or never held)"
+        else:
+            msg = (
+                f"decision {review.decision_id} is not current; the order's current decision is "
+                f"{hold.decision.decision_id}"
+            )
+        raise ReviewRefusedError(msg)
+
+
+def _audit(
+    review: Review, outcome: AuditOutcome, detail: str, now: datetime, source: str = ""
+) -> AuditRecord:
+    return AuditRecord(
+        # Derived from the review, so a replayed effect repeats the same record, not a new one.
+        audit_id=str(uuid.uuid5(_AUDIT_NAMESPACE, f"{review.review_id}/{outcome}/{source}")),
+        at=now,
+        actor=review.reviewer,
+        action=str(review.action),
+        outcome=outcome,
+        order_id=review.order_id,
+        decision_id=review.decision_id,
+        review_id=review.review_id,
+        why=review.justification,
+        detail=detail,
+    )
 
 
 def allowlist_entries(
@@ -125,39 +226,3 @@ def allowlist_entries(
         )
         for match in clearing_effect(current, cleared).matches
     ]
-
-
-def _reviews_before(reviews: list[Review], review: Review) -> list[Review]:
-    """The reviews of the order logged before `review`: later ones must not count as earlier approvals."""
-    for index, candidate in enumerate(reviews):
-        if candidate.review_id == review.review_id:
-            return reviews[:index]
-    return list(reviews)
-
-
-async def run(settings: Settings, *, started: asyncio.Event | None = None) -> None:
-    """Run the applier until cancelled; `started` is set once it applies reviews live."""
-    await ensure_topics(settings)
-    outbox = KafkaOutbox(settings)
-    await outbox.start()
-    applier = ReviewApplier(outbox)
-    topics = settings.topics
-
-    async def handle(topic: str, value: bytes) -> None:
-        try:
-            if topic == topics.decisions:
-                await applier.on_decision(DecisionRecord.model_validate_json(value))
-            else:
-                await applier.on_review(Review.model_validate_json(value))
-        except ValidationError:
-            log.warning("skipped an unreadable message on %s", topic)
-
-    async def caught_up() -> None:
-        await applier.go_live()
-        if started is not None:
-            started.set()
-
-    try:
-        await read_topics(settings, (topics.decisions, topics.holds_reviews), handle, on_caught_up=caught_up)
-    finally:
-        await outbox.stop()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pipeline.holds.signing import NO_SIGNING_KEY, ReviewSigner, ReviewSigningError
 from schemas.decision import DecisionRecord
 from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review
 
 
 class HoldsOutbox(Protocol):
-    async def review(self, review: Review) -> None: ...
+    async def review(self, review: Review) -> None:
+        """Publish `review` signed; `ReviewSigningError` when it cannot be signed."""
+
     async def audit(self, record: AuditRecord) -> None: ...
     async def allowlist(self, entry: AllowlistEntry) -> None: ...
     async def revoke_clearance(self, key: str) -> None: ...
@@ -20,8 +23,11 @@ class HoldsOutbox(Protocol):
 
 @dataclass(slots=True)
 class MemoryOutbox:
-    """Keeps every event in lists, in the order sent."""
+    """Keeps every event in lists, in the order sent; reviews signed when a signer is given."""
 
+    signer: ReviewSigner | None = None
+    # A memory outbox without a signer keeps reviews unsigned, unless it must fail like Kafka's.
+    require_signature: bool = False
     reviews: list[Review] = field(default_factory=list)
     audits: list[AuditRecord] = field(default_factory=list)
     allowlisted: list[AllowlistEntry] = field(default_factory=list)
@@ -30,6 +36,10 @@ class MemoryOutbox:
     claims: list[HoldClaim] = field(default_factory=list)
 
     async def review(self, review: Review) -> None:
+        if self.signer is not None:
+            review = self.signer.sign(review)
+        elif self.require_signature:
+            raise ReviewSigningError(NO_SIGNING_KEY)
         self.reviews.append(review)
 
     async def audit(self, record: AuditRecord) -> None:

@@ -1,4 +1,8 @@
-"""The hold queue: an in-memory projection of `screening.decisions`, `holds.reviews` and `orders`.
+"""The hold queue: an in-memory projection of the open holds.
+
+The console and `screening holds` load it from the compacted `holds.current` (`put_hold`,
+`close_hold`), so loading costs what is open now, not the decision history; tests and the review
+applier's memory harness may also feed it decisions, reviews and orders one by one.
 
 The current decision of an order is the one with the highest revision, latest evaluation time. An
 order is an open hold while its current decision routes to HOLD and was not denied. Feeding is
@@ -22,7 +26,7 @@ from pipeline.holds.apply import has_prohibited_finding, is_denied
 from pipeline.holds.findings import headline, screening_findings
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
-from schemas.review import Review, ReviewAction
+from schemas.review import CurrentHold, Review, ReviewAction
 
 
 class SortOrder(StrEnum):
@@ -74,6 +78,10 @@ class OrderFile:
     decisions: list[DecisionRecord] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     order: OrderEvent | None = None
+    # From `holds.current`: when the order went on hold, earlier than any decision kept here.
+    held_since_at: datetime | None = None
+    # The hold closed (tombstoned on `holds.current`) while the console watched: kept to show how.
+    closed: bool = False
 
     @property
     def current(self) -> DecisionRecord | None:
@@ -82,7 +90,9 @@ class OrderFile:
     @property
     def is_open_hold(self) -> bool:
         current = self.current
-        return current is not None and current.route is Route.HOLD and not is_denied(current)
+        return (
+            not self.closed and current is not None and current.route is Route.HOLD and not is_denied(current)
+        )
 
     def held_since(self) -> datetime | None:
         """When the order last went on hold: the first of the trailing run of HOLD decisions."""
@@ -91,6 +101,8 @@ class OrderFile:
             if decision.route is not Route.HOLD:
                 break
             since = decision.evaluated_at
+        if self.held_since_at is not None and (since is None or self.held_since_at < since):
+            return self.held_since_at
         return since
 
     def approvals(self) -> tuple[str, ...]:
@@ -175,6 +187,39 @@ class HoldQueue:
         self._file(review.order_id).reviews.append(review)
         self.version += 1
         return True
+
+    def put_hold(self, hold: CurrentHold) -> None:
+        """An open hold as `holds.current` has it now: its current decision and accepted reviews."""
+        known = self._files.get(hold.order_id)
+        reviews = list(hold.reviews)
+        if known is not None:
+            # Reviews this console sent that the applier has not recorded yet stay visible.
+            recorded = {r.review_id for r in reviews}
+            reviews.extend(
+                r
+                for r in known.reviews
+                if r.decision_id == hold.decision.decision_id and r.review_id not in recorded
+            )
+        self._files[hold.order_id] = OrderFile(
+            hold.order_id,
+            decisions=[hold.decision],
+            reviews=reviews,
+            order=hold.order
+            or (known.order if known is not None else self._unheld_orders.pop(hold.order_id, None)),
+            held_since_at=hold.held_since,
+        )
+        self._decision_ids.add(hold.decision.decision_id)
+        self._review_ids.update(r.review_id for r in reviews)
+        self.version += 1
+
+    def close_hold(self, order_id: str, *, keep: bool = False) -> None:
+        """The hold closed (a tombstone on `holds.current`): the order leaves the queue. `keep` keeps
+        its file, marked closed, for a page that shows the order (and the decision that closed it)."""
+        if keep and (found := self._files.get(order_id)) is not None:
+            found.closed = True
+        elif self._files.pop(order_id, None) is None:
+            return
+        self.version += 1
 
     def add_order(self, order: OrderEvent) -> None:
         entry = self._files.get(order.order_id)

@@ -18,13 +18,13 @@ from pipeline.holds.audit_log import AuditLog
 from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import NO_SIGNING_KEY, ReviewSigner, ReviewSigningError
 from pipeline.kafka import clients
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
 from pipeline.kafka.topics import route_topic, topic_specs
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
-from schemas.order import OrderEvent
-from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review, allowlist_key
+from schemas.review import AllowlistEntry, AuditRecord, CurrentHold, HoldClaim, Review, allowlist_key
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,15 @@ async def ensure_topics(settings: Settings) -> None:
 
 
 class KafkaOutbox:
-    """Publishes hold-workflow events with an idempotent producer and waits for each acknowledgement."""
+    """Publishes hold-workflow events with an idempotent producer and waits for each acknowledgement.
+
+    Reviews are signed with the settings' review signing key; without one, `review` raises
+    `ReviewSigningError` and publishes nothing. A key that is set but unusable stops construction.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._signer = ReviewSigner.from_settings(settings)
         self._producer = clients.async_producer(settings, "holds", enable_idempotence=True, acks="all")
 
     async def start(self) -> None:
@@ -53,7 +58,9 @@ class KafkaOutbox:
         await self._producer.send_and_wait(topic, payload.model_dump_json().encode(), key=key.encode())
 
     async def review(self, review: Review) -> None:
-        await self._send(self._settings.topics.holds_reviews, review.order_id, review)
+        if self._signer is None:
+            raise ReviewSigningError(NO_SIGNING_KEY)
+        await self._send(self._settings.topics.holds_reviews, review.order_id, self._signer.sign(review))
 
     async def audit(self, record: AuditRecord) -> None:
         await self._send(self._settings.topics.audit, record.order_id or record.actor, record)
@@ -76,7 +83,8 @@ class KafkaOutbox:
         await self._send(self._settings.topics.claims, claim.order_id, claim)
 
 
-Handler = Callable[[str, bytes], Awaitable[None]]
+# topic, key, value (None for a tombstone)
+Handler = Callable[[str, bytes, bytes | None], Awaitable[None]]
 
 
 async def read_topics(
@@ -93,7 +101,9 @@ async def read_topics(
     once, between two batches, when the reader has reached the end offsets of its first assignment.
     """
     names = sorted(set(topics))
-    consumer = clients.async_consumer(settings, "holds-reader", *names, auto_offset_reset="earliest")
+    consumer = clients.async_consumer(
+        settings, "holds-reader", *names, auto_offset_reset="earliest", isolation_level="read_committed"
+    )
     await consumer.start()
     ends: dict[TopicPartition, int] = {}
     waiting = on_caught_up is not None
@@ -102,7 +112,7 @@ async def read_topics(
             batches = await consumer.getmany(timeout_ms=_POLL_MS)
             for tp, messages in batches.items():
                 for message in messages:
-                    await handle(tp.topic, message.value or b"")
+                    await handle(tp.topic, message.key or b"", message.value)
             if not waiting:
                 continue
             assigned = consumer.assignment()
@@ -135,23 +145,47 @@ async def read_allowlist(settings: Settings, register: ClearanceRegister) -> Non
         await consumer.stop()
 
 
-def queue_feeder(settings: Settings, queue: HoldQueue) -> Handler:
-    """A handler that feeds decisions, reviews and orders into `queue`, skipping what it cannot read."""
-    topics = settings.topics
+class QueueFeeder:
+    """Keeps a `HoldQueue` in step with `holds.current`, skipping what it cannot read.
 
-    async def handle(topic: str, value: bytes) -> None:
+    Once `live` (caught up), a closed hold stays in the queue marked closed, so a page open on it
+    can show the decision that closed it; while loading, tombstones just drop what came before.
+    """
+
+    def __init__(self, queue: HoldQueue) -> None:
+        self.queue = queue
+        self.live = False
+
+    async def __call__(self, topic: str, key: bytes, value: bytes | None) -> None:
+        if value is None:
+            self.queue.close_hold(key.decode(errors="replace"), keep=self.live)
+            return
         try:
-            if topic == topics.decisions:
-                queue.add_decision(DecisionRecord.model_validate_json(value))
-            elif topic == topics.holds_reviews:
-                queue.add_review(Review.model_validate_json(value))
-            elif topic == topics.orders:
-                queue.add_order(OrderEvent.model_validate_json(value))
+            self.queue.put_hold(CurrentHold.model_validate_json(value))
         except ValidationError:
-            # Malformed orders are intake's business (orders.invalid); the console only shows valid ones.
-            log.debug("skipped an unreadable message on %s", topic)
+            log.warning("skipped an unreadable record on %s", topic)
 
-    return handle
+
+async def follow_decisions(settings: Settings, queue: HoldQueue) -> None:
+    """From now on, add the decisions about orders the queue knows (reviewers' follow-ups, re-screens),
+    so an open page shows the decision that moved or closed its hold; no history is read."""
+    topic = settings.topics.decisions
+    consumer = clients.async_consumer(
+        settings, "holds-decisions", topic, auto_offset_reset="latest", isolation_level="read_committed"
+    )
+    await consumer.start()
+    try:
+        while True:
+            for messages in (await consumer.getmany(timeout_ms=_POLL_MS)).values():
+                for message in messages:
+                    if queue.get((message.key or b"").decode(errors="replace")) is None:
+                        continue
+                    try:
+                        queue.add_decision(DecisionRecord.model_validate_json(message.value or b""))
+                    except ValidationError:
+                        log.warning("skipped an unreadable decision on %s", topic)
+    finally:
+        await consumer.stop()
 
 
 def desk_topics(settings: Settings) -> tuple[str, ...]:
@@ -163,7 +197,9 @@ def desk_feeder(settings: Settings, audit_log: AuditLog, claims: ClaimBook) -> H
     """A handler that feeds `holds.audit` into `audit_log` and `holds.claims` into `claims`."""
     topics = settings.topics
 
-    async def handle(topic: str, value: bytes) -> None:
+    async def handle(topic: str, _key: bytes, value: bytes | None) -> None:
+        if value is None:
+            return
         try:
             if topic == topics.audit:
                 audit_log.add(AuditRecord.model_validate_json(value))
@@ -176,8 +212,8 @@ def desk_feeder(settings: Settings, audit_log: AuditLog, claims: ClaimBook) -> H
 
 
 def hold_queue_topics(settings: Settings) -> tuple[str, ...]:
-    topics = settings.topics
-    return (topics.decisions, topics.holds_reviews, topics.orders)
+    """What the hold queue is loaded from: the open holds the review applier keeps, not the history."""
+    return (settings.topics.holds_current,)
 
 
 async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQueue:
@@ -189,9 +225,7 @@ async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQ
         done.set()
 
     reader = asyncio.create_task(
-        read_topics(
-            settings, hold_queue_topics(settings), queue_feeder(settings, queue), on_caught_up=caught_up
-        )
+        read_topics(settings, hold_queue_topics(settings), QueueFeeder(queue), on_caught_up=caught_up)
     )
     try:
         waiter = asyncio.create_task(done.wait())

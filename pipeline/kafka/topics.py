@@ -25,6 +25,7 @@ TOPIC_ALREADY_EXISTS = 36
 ORDERS_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 INVALID_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 KEEP_FOREVER = "-1"
+CURRENT_HOLD_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 # The app's faust tables (pipeline/worker/agents.py). Their
 # changelogs are declared here because a fresh worker on a busy host can look them up before faust
@@ -88,6 +89,21 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     specs.append(TopicSpec(names.licence_draws, flow, {"max.message.bytes": str(INVALID_MAX_MESSAGE_BYTES)}))
     specs.append(TopicSpec(names.rescreen, flow))
     specs.append(TopicSpec(names.decision_followups, flow))
+    # Open holds, written by the review applier and tombstoned when they close: keyed and partitioned
+    # like the order flow; short segments and an eager cleaner keep it close to what is open now.
+    specs.append(
+        TopicSpec(
+            names.holds_current,
+            flow,
+            {
+                **compacted,
+                "segment.ms": str(3_600_000),
+                "min.cleanable.dirty.ratio": "0.1",
+                # A hold carries its decision and its order event (when under 512 KiB).
+                "max.message.bytes": str(CURRENT_HOLD_MAX_MESSAGE_BYTES),
+            },
+        )
+    )
     # Tables are keyed like the orders, so their changelogs have as many partitions.
     specs.extend(
         TopicSpec(changelog_topic(settings, table), flow, {"cleanup.policy": "compact"}) for table in TABLES

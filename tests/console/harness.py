@@ -21,6 +21,8 @@ from pipeline.holds.audit_log import AuditLog
 from pipeline.holds.claims import ClaimBook
 from pipeline.holds.outbox import MemoryOutbox
 from pipeline.holds.queue import HoldQueue
+from pipeline.holds.signing import ReviewSigner
+from pipeline.holds.trust import ReviewTrust
 from schemas.decision import DecisionRecord
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -32,6 +34,7 @@ USERS = parse_users(
     )
 )
 SECRET = "s" * 40
+SIGNER = ReviewSigner(b"k" * 32)
 Client = TestClient[web.Request, web.Application]
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -40,14 +43,14 @@ class Harness:
     def __init__(self, **policy: Any) -> None:
         self.now = NOW
         self.queue = HoldQueue()
-        self.outbox = MemoryOutbox()
+        self.outbox = MemoryOutbox(signer=SIGNER)
         self.applied = MemoryOutbox()
-        self.applier = ReviewApplier(self.applied, self.queue)
-        self._forwarded = 0
         self.users = dict(USERS)
         self.claims = ClaimBook()
         self.audit_log = AuditLog()
         self.sla_seconds = 4 * 3600.0
+        self.applier = ReviewApplier(ReviewTrust(SIGNER, self.users))
+        self._forwarded = 0
         self.server: TestServer | None = None
         self.app = self.build_app(**policy)
 
@@ -72,14 +75,22 @@ class Harness:
             self.audit_log.add(record)
 
     async def apply_reviews(self) -> None:
-        """What the review applier does once the reviews reach holds.reviews."""
-        await self.applier.go_live()
+        """What the review applier does once the reviews reach holds.reviews; its follow-ups reach the
+        console's queue as they would through `screening.decisions`."""
         for review in self.outbox.reviews[self._forwarded :]:
-            await self.applier.on_review(review)
+            _, effects = self.applier.on_review(review, decisions_complete=True, now=self.now)
+            for decision in effects.decisions:
+                await self.applied.decision(decision)
+                self.queue.add_decision(decision)
+            for entry in effects.allowlist:
+                await self.applied.allowlist(entry)
+            for record in effects.audits:
+                await self.applied.audit(record)
         self._forwarded = len(self.outbox.reviews)
 
     def add(self, decision: DecisionRecord) -> DecisionRecord:
         self.queue.add_decision(decision)
+        self.applier.on_decision(decision)
         return decision
 
 

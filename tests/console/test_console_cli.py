@@ -8,26 +8,33 @@ import os
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from pipeline.cli import main
 from pipeline.console.auth import hash_password
+from pipeline.holds.signing import ReviewSigner
 from pipeline.kafka import clients
+from pipeline.kafka.readback import read_from_start
 from pipeline.settings import Settings, settings_env
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, Review, ReviewAction
+from tests.holds.running import running_applier
 from tests.holds.samples import licence_hold
 
 pytestmark = pytest.mark.kafka
 
 PASSWORD = "cli password"
+SIGNING_KEY = "a CLI test review signing key, 32+ bytes"
 
 
 @pytest.fixture
-def cli_env(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def cli_env(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The CLI's environment, and a review applier keeping `holds.current`, which the CLI reads."""
     users = ",".join(
         f"{n}:{r}:{hash_password(PASSWORD)}" for n, r in (("alice", "reviewer"), ("vera", "viewer"))
     )
@@ -36,9 +43,11 @@ def cli_env(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
         "SCREENING_TOPIC_PREFIX": isolated.topic_prefix,
         "SCREENING_ORDER_PARTITIONS": str(isolated.order_partitions),
         "SCREENING_CONSOLE_USERS": users,
+        "SCREENING_REVIEW_SIGNING_KEY": SIGNING_KEY,
     }.items():
         monkeypatch.setenv(name, value)
-    return isolated
+    with running_applier(replace(isolated, console_users=users, review_signing_key=SecretStr(SIGNING_KEY))):
+        yield isolated
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *argv: str, password: str = PASSWORD) -> int:
@@ -53,9 +62,7 @@ def test_list_release_and_show_from_the_command_line(
     topic_reader: Callable[..., list[Any]],
 ) -> None:
     hold = licence_hold("ORD-CLI-1")
-    producer = clients.producer(cli_env, "test")
-    producer.send(cli_env.topics.decisions, hold.model_dump_json().encode(), key=b"ORD-CLI-1").get(timeout=30)
-    producer.close()
+    publish_holds(cli_env, [hold])
 
     assert run_cli(monkeypatch, "holds", "list", "--destination", "DE") == 0
     assert "ORD-CLI-1" in capsys.readouterr().out
@@ -66,24 +73,52 @@ def test_list_release_and_show_from_the_command_line(
     assert run_cli(monkeypatch, "holds", "release", "ORD-CLI-1", "--as", "vera", "-j", "viewer tries") == 3
     assert run_cli(monkeypatch, "holds", "release", "ORD-CLI-1", "--as", "alice") == 1  # no justification
     assert (
-        run_cli(monkeypatch, "holds", "release", "ORD-CLI-1", "--as", "alice", "-j", "end use on file") == 0
+        run_cli(monkeypatch, "holds", "escalate", "ORD-CLI-1", "--as", "alice", "-j", "end use on file") == 0
     )
-    assert "Release sent." in capsys.readouterr().out
-
-    records = topic_reader(cli_env, [cli_env.topics.holds_reviews], until=lambda r: len(r) >= 1)
-    reviews = [Review.model_validate_json(r.value) for r in records]
-    assert [(r.order_id, r.action, r.reviewer, r.decision_id) for r in reviews] == [
-        ("ORD-CLI-1", ReviewAction.RELEASE, "alice", hold.decision_id)
+    assert "Escalate sent." in capsys.readouterr().out
+    audits = applied_after(cli_env, topic_reader, 3)
+    assert [(a.actor, a.action, a.outcome, a.why) for a in audits] == [
+        ("alice", "release", AuditOutcome.REFUSED, ""),
+        ("alice", "escalate", AuditOutcome.REQUESTED, "end use on file"),
+        ("alice", "escalate", AuditOutcome.APPLIED, "end use on file"),
     ]
-    audit = topic_reader(cli_env, [cli_env.topics.audit], until=lambda r: len(r) >= 2)
-    assert [
-        (a.actor, a.outcome, a.why) for a in (AuditRecord.model_validate_json(r.value) for r in audit)
-    ] == [("alice", AuditOutcome.REFUSED, ""), ("alice", AuditOutcome.REQUESTED, "end use on file")]
 
     assert run_cli(monkeypatch, "holds", "show", "ORD-CLI-1") == 0
     shown = capsys.readouterr().out
-    assert "review release by alice: end use on file" in shown
+    assert "decision hold by alice" in shown
+    assert "Escalate by alice: end use on file" in shown
     assert "cn.dual-use.gallium.end-use-missing" in shown
+
+    assert (
+        run_cli(monkeypatch, "holds", "release", "ORD-CLI-1", "--as", "alice", "-j", "licence on file") == 0
+    )
+    assert [a.outcome for a in applied_after(cli_env, topic_reader, 5)[3:]] == [
+        AuditOutcome.REQUESTED,
+        AuditOutcome.APPLIED,
+    ]
+    records = topic_reader(cli_env, [cli_env.topics.holds_reviews], until=lambda r: len(r) >= 2)
+    reviews = [Review.model_validate_json(r.value) for r in records]
+    assert [(r.order_id, r.action, r.reviewer) for r in reviews] == [
+        ("ORD-CLI-1", ReviewAction.ESCALATE, "alice"),
+        ("ORD-CLI-1", ReviewAction.RELEASE, "alice"),
+    ]
+    assert all(ReviewSigner(SIGNING_KEY.encode()).verify(r) for r in reviews)
+    capsys.readouterr()
+    assert run_cli(monkeypatch, "holds", "list") == 0
+    assert capsys.readouterr().out == ""
+
+
+def applied_after(
+    settings: Settings, topic_reader: Callable[..., list[Any]], count: int
+) -> list[AuditRecord]:
+    """The first `count` audit records, once there are that many."""
+    records = topic_reader(settings, [settings.topics.audit], until=lambda r: len(r) >= count)
+    return [AuditRecord.model_validate_json(r.value) for r in records][:count]
+
+
+def open_holds_on_current(settings: Settings, count: int) -> None:
+    """Wait until the review applier has put `count` holds on `holds.current`."""
+    read_from_start(settings, [settings.topics.holds_current], until=lambda r: len(r) >= count, timeout_s=90)
 
 
 def publish_holds(settings: Settings, holds: list[DecisionRecord]) -> None:
@@ -92,6 +127,7 @@ def publish_holds(settings: Settings, holds: list[DecisionRecord]) -> None:
         producer.send(settings.topics.decisions, hold.model_dump_json().encode(), key=hold.order_id.encode())
     producer.flush(timeout=60)
     producer.close()
+    open_holds_on_current(settings, len(holds))
 
 
 FORGED_ID = "ORD-REAL\x1b[2K\r\nORD-FORGED  released\u202e\x9b0m"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,7 +12,7 @@ from pipeline.holds.apply import apply_review
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
 from schemas.decision import Route
 from schemas.order import OrderEvent
-from schemas.review import Review, ReviewAction
+from schemas.review import CurrentHold, Review, ReviewAction
 from tests.holds.samples import licence_hold, party_list_hold
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -153,3 +155,22 @@ def test_only_orders_that_were_held_are_kept_and_their_order_event_follows_them(
     assert entry is not None
     assert entry.order == order
     assert [r.destination for r in queue.open_holds(NOW)] == ["FR"]
+
+
+def test_the_queue_loads_and_follows_holds_current(make_order: Callable[..., dict[str, Any]]) -> None:
+    hold = licence_hold("cur-1", evaluated_at=NOW - timedelta(minutes=5))
+    order = OrderEvent.model_validate(make_order(order_id="cur-1", destination_country="FR"))
+    queue = HoldQueue()
+    queue.put_hold(
+        CurrentHold(order_id="cur-1", decision=hold, held_since=NOW - timedelta(hours=2), order=order)
+    )
+    [row] = queue.open_holds(NOW)
+    assert (row.order_id, row.age, row.destination) == ("cur-1", "2 h", "FR")
+
+    queue.close_hold("cur-1", keep=True)
+    assert queue.open_holds(NOW) == []
+    kept = queue.get("cur-1")
+    assert kept is not None
+    assert kept.current == hold
+    queue.close_hold("cur-1")
+    assert queue.get("cur-1") is None
