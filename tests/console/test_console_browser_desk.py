@@ -78,6 +78,7 @@ def console(
         console_users=users,
         console_session_secret=SecretStr(SECRET),
         console_url=f"http://127.0.0.1:{free_port()}",
+        review_signing_key=SecretStr("k" * 32),
     )
     running = RunningConsole(settings)
     running.start()

@@ -11,11 +11,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from stateful_support import (  # type: ignore[import-not-found]
     Worker,
     current_of,
@@ -25,6 +27,7 @@ from stateful_support import (  # type: ignore[import-not-found]
 )
 
 from pipeline.console.actions import ActionRequest, ActionResult, perform
+from pipeline.console.auth import hash_password
 from pipeline.decisions.record import CLEARED_RULE
 from pipeline.kafka import clients
 from pipeline.kafka.holds import KafkaOutbox, read_snapshot
@@ -45,6 +48,7 @@ NEW_ROW = (
     "List of Export Controls,Company,Zephyr Precision Optics GmbH,,,Germany,01.03.2026,,"
     "test designation,https://www.mofcom.gov.cn/,\n"
 )
+SIGNING_KEY = "the clearance test's review signing key"
 WHY = "Zephyr Precision Optics GmbH of Jena (HRB 5020) is not the listed Zephyr"
 
 
@@ -58,13 +62,24 @@ def _unclassified() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def flow(flow: Settings) -> Settings:
+    """The stateful topics, with alice a known reviewer and the key reviews are signed with."""
+    return replace(
+        flow,
+        console_users=f"alice:reviewer:{hash_password('not used to sign in here')}",
+        review_signing_key=SecretStr(SIGNING_KEY),
+    )
+
+
+@pytest.fixture
 def applier(flow: Settings, tmp_path: Path) -> Iterator[None]:
     """`screening holds apply-reviews` as its own process, as operations run it."""
     log = (tmp_path / "applier.log").open("ab")
+    trust = {"SCREENING_CONSOLE_USERS": flow.console_users, "SCREENING_REVIEW_SIGNING_KEY": SIGNING_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "holds", "apply-reviews"],
         cwd=PROJECT_ROOT,
-        env={**os.environ, **settings_env(flow)},
+        env={**os.environ, **settings_env(flow), **trust},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -85,6 +100,10 @@ async def _clear_match(settings: Settings, held: DecisionRecord) -> ActionResult
     """What the console does when a reviewer clears the Zephyr match on `held`."""
     match = next(m for m in held.party_matches if m.listed_name == ZEPHYR["name"])
     queue = await read_snapshot(settings)
+    deadline = asyncio.get_running_loop().time() + 60
+    while queue.get(held.order_id) is None and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.5)  # the applier has not written the hold to holds.current yet
+        queue = await read_snapshot(settings)
     outbox = KafkaOutbox(settings)
     await outbox.start()
     try:
