@@ -8,6 +8,7 @@ until every order is accounted for without re-reading the topics from the start.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.decision import DeadLetter, DecisionRecord
 from schemas.order import OrderEvent
+
+log = logging.getLogger(__name__)
 
 Offsets = dict[int, int]
 _POLL_MS = 200
@@ -256,12 +259,21 @@ class ConservationProbe:
             # Imported here: the backlog reader reads the draws topic with this module's TopicTail.
             from pipeline.kafka.backlog import read_backlog
 
-            self.backlog = read_backlog(self._settings)
+            try:
+                self.backlog = read_backlog(self._settings)
+            except KafkaError as error:
+                # Failing closed: without the group's position every record without outcome is lost.
+                log.warning("the workers' group could not be read, nothing counts as pending: %s", error)
+                self.backlog = None
+                return self._with_overdraws(report)
             report = check_conservation(
                 self.consumed, self.decisions, self.dead_letters, baseline, self.backlog
             )
+        return self._with_overdraws(report)
+
+    def _with_overdraws(self, report: ConservationReport) -> ConservationReport:
         if self._keep_orders and self._keep_records:
-            report = with_overdraws(report, self.overdraws())
+            return with_overdraws(report, self.overdraws())
         return report
 
     def wait(
