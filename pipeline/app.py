@@ -3,11 +3,14 @@ the `/ready` and `/health` pages."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import faust
 
+from pipeline.flow.tracking import OrderTracker
+from pipeline.kafka.lag import GroupReader
 from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
@@ -79,8 +82,33 @@ def create_app(
         reporting.ready(readiness.ready())
 
     app.timer(interval=1.0)(report_state)
+    _report_flow(app, settings, worker.flow.tracker, reporting)
     _register_pages(app, readiness, reporting)
     return app
+
+
+def _report_flow(
+    app: faust.App, settings: Settings, tracker: OrderTracker, observer: PipelineObserver
+) -> None:
+    """Consumer lag of the worker's group and the orders whose decision is still owed, for /metrics."""
+    group = GroupReader(settings)
+
+    async def report_lag() -> None:
+        # kafka-python's admin client blocks: it runs beside the event loop, not on it.
+        observer.consumer_lag(await asyncio.to_thread(group.lag))
+
+    async def report_undecided() -> None:
+        if app.rebalancing or app.in_recovery:
+            return  # the state table is being filled: count when it is whole
+        undecided = tracker.undecided_orders()
+        observer.orders_undecided(undecided.count, undecided.oldest_age_seconds)
+
+    @app.on_partitions_assigned.connect
+    async def _reindex(*_: Any, **__: Any) -> None:
+        tracker.undecided.stale = True
+
+    app.timer(interval=settings.consumer_lag_interval_seconds)(report_lag)
+    app.timer(interval=1.0)(report_undecided)
 
 
 def _register_pages(app: faust.App, readiness: _Readiness, observer: PipelineObserver) -> None:

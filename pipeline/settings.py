@@ -164,6 +164,8 @@ class Settings:
     producer_idempotence: bool = True
     # An open order's state is removed this many days after its ship date (its event date without one).
     state_retention_days: int = 90
+    # How often each worker reads its consumer group's lag for /metrics (an admin request to the brokers).
+    consumer_lag_interval_seconds: float = 5.0
 
     @property
     def topics(self) -> TopicNames:
@@ -271,6 +273,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             base.producer_idempotence,
         ),
         state_retention_days=int(env.get("SCREENING_STATE_RETENTION_DAYS", base.state_retention_days)),
+        consumer_lag_interval_seconds=float(
+            env.get("SCREENING_CONSUMER_LAG_INTERVAL_SECONDS", base.consumer_lag_interval_seconds)
+        ),
     )
 
 

@@ -8,19 +8,23 @@ An order record at a source offset is accounted for by
 - a decision naming that offset as its source, else
 - a current decision for the same order id at the same or a higher revision: a repeated delivery or a
   stale revision changes nothing, so the worker may rightly publish no decision of its own for it.
-A record accounted for by nothing is lost. An order id with more than one current decision (two
+A record accounted for by nothing is pending while the workers' group still owes it (`Backlog`: a
+worker is in the group, and the record lies past the group's committed offset or its licence draw
+request does), else lost. An order id with more than one current decision (two
 decisions at its highest revision, neither superseding the other) is duplicated. A current release
 is wrongly released when the fault-free baseline held the same order revision, or when, without a
-reviewer's say, it carries a prohibited or review finding or failed closed.
+reviewer's say, it carries a prohibited or review finding or failed closed. Over-drawn licences are
+counted from the current releases (`pipeline/audit/licences.py`) and joined with `with_overdraws`.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+from pipeline.audit.licences import Overdraw
 from schemas.decision import DeadLetter, DecisionRecord, Outcome, Route
 
 # Outcomes that must never end in a release unless a reviewer decided so.
@@ -92,8 +96,35 @@ class SeenDeadLetter:
 
 
 @dataclass(frozen=True, slots=True)
+class Backlog:
+    """What the workers' consumer group still owes, as the brokers tell it now.
+
+    An order is owed while a worker is in the group (`draining`) and either the group has not
+    committed past the order's offset yet (it is in the lag) or a draw request for the order, at
+    its revision or a later one, lies past the group's committed offset of the draws topic (queued
+    behind licence draws). With no worker in the group nothing is being drained: nothing is owed.
+    """
+
+    draining: bool
+    # Orders partition -> the group's committed offset (a partition never committed starts at 0).
+    committed: Mapping[int, int] = field(default_factory=dict)
+    # Order id -> the highest revision with a draw request not yet applied.
+    queued_draws: Mapping[str, int] = field(default_factory=dict)
+    group_state: str = ""
+
+    def owes(self, record: ConsumedRecord) -> bool:
+        if not self.draining:
+            return False
+        if record.at.offset >= self.committed.get(record.at.partition, 0):
+            return True
+        if record.order_id is None or record.revision is None:
+            return False
+        return record.revision <= self.queued_draws.get(record.order_id, -1)
+
+
+@dataclass(frozen=True, slots=True)
 class ConservationReport:
-    """Counts for one run. `decided + dead_lettered + lost == consumed` always."""
+    """Counts for one run. `decided + dead_lettered + pending + lost == consumed` always."""
 
     consumed: int
     decided: int
@@ -108,26 +139,38 @@ class ConservationReport:
     # Decisions published after one for a higher revision of the same order: a consumer that takes
     # the latest message per order would act on a superseded revision.
     stale_published: int = 0
+    # Records with no outcome yet that the workers' group still owes (in its lag or behind a draw).
+    pending: int = 0
+    # Licences whose current releases drew more than the licence file allows (any item).
+    overdrawn_licences: int = 0
     routes: Mapping[str, int] = field(default_factory=dict)
     dead_letter_reasons: Mapping[str, int] = field(default_factory=dict)
     lost_examples: tuple[str, ...] = ()
     duplicated_examples: tuple[str, ...] = ()
     wrongly_released_examples: tuple[str, ...] = ()
+    pending_examples: tuple[str, ...] = ()
+    overdrawn_examples: tuple[str, ...] = ()
+
+    @property
+    def violated(self) -> bool:
+        """Something is lost, duplicated, double-accounted, stale, wrongly released or over-drawn."""
+        return (
+            self.lost + self.duplicated + self.wrongly_released + self.double_accounted > 0
+            or self.stale_published + self.overdrawn_licences > 0
+        )
 
     @property
     def holds(self) -> bool:
-        """True when nothing is lost, duplicated, double-accounted or wrongly released."""
-        return (
-            self.lost == self.duplicated == self.wrongly_released == self.double_accounted == 0
-            and self.stale_published == 0
-        )
+        """Proven: no violation and nothing still pending (a pending order has no outcome to check)."""
+        return not self.violated and self.pending == 0
 
     def summary(self) -> str:
         return (
             f"consumed={self.consumed} decided={self.decided} dead_lettered={self.dead_lettered} "
             f"lost={self.lost} duplicated={self.duplicated} wrongly_released={self.wrongly_released} "
             f"double_accounted={self.double_accounted} republished={self.republished} "
-            f"stale_published={self.stale_published}"
+            f"stale_published={self.stale_published} pending={self.pending} "
+            f"overdrawn_licences={self.overdrawn_licences}"
         )
 
 
@@ -136,6 +179,7 @@ def check_conservation(
     decisions: Iterable[SeenDecision],
     dead_letters: Iterable[SeenDeadLetter],
     baseline: Baseline | None = None,
+    backlog: Backlog | None = None,
 ) -> ConservationReport:
     records = list(consumed)
     published = list(decisions)
@@ -150,6 +194,7 @@ def check_conservation(
 
     decided = dead_lettered = double_accounted = 0
     lost: list[str] = []
+    pending: list[str] = []
     reasons: Counter[str] = Counter()
     for record in records:
         letter = dead_by_offset.get(record.at)
@@ -159,6 +204,8 @@ def check_conservation(
             double_accounted += record.at in decided_offsets
         elif record.at in decided_offsets or _covered_by_current(record, current):
             decided += 1
+        elif backlog is not None and backlog.owes(record):
+            pending.append(str(record.at))
         else:
             lost.append(str(record.at))
 
@@ -179,11 +226,22 @@ def check_conservation(
         double_accounted=double_accounted,
         republished=republished,
         stale_published=stale,
+        pending=len(pending),
         routes=dict(sorted(routes.items())),
         dead_letter_reasons=dict(sorted(reasons.items())),
         lost_examples=tuple(lost[:_EXAMPLES]),
         duplicated_examples=tuple(duplicated[:_EXAMPLES]),
         wrongly_released_examples=tuple(wrongly[:_EXAMPLES]),
+        pending_examples=tuple(pending[:_EXAMPLES]),
+    )
+
+
+def with_overdraws(report: ConservationReport, overdraws: Sequence[Overdraw]) -> ConservationReport:
+    """`report` with the over-drawn licences counted (one per licence, whatever its items)."""
+    return replace(
+        report,
+        overdrawn_licences=len({overdraw.licence for overdraw in overdraws}),
+        overdrawn_examples=tuple(str(overdraw) for overdraw in overdraws[:_EXAMPLES]),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from pipeline.flow.retention import ExpiryIndex
 from pipeline.flow.state import OrderState, StateHead, Table, expiry_date
+from pipeline.flow.undecided import UndecidedOrders, UndecidedSnapshot
 from pipeline.licences.requests import DrawRequest, plan_draw
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
@@ -69,6 +70,7 @@ class OrderTracker:
         self._today = today
         self.address = address
         self.expiry = ExpiryIndex()
+        self.undecided = UndecidedOrders()
         self.dropped = 0
         self.closed = 0
         self.expired = 0
@@ -153,6 +155,7 @@ class OrderTracker:
         if prior is not None:
             self.expiry.discard(prior.head.partition, prior.head.expires, key)
         self.expiry.add(state.head.partition, state.head.expires, key)
+        self.undecided.note(key, state.head)
 
     def write(self, order_id: str, state: OrderState, prior: OrderState) -> None:
         """Replace the order's state (a decision arrived, or a re-screen changed its route)."""
@@ -161,6 +164,13 @@ class OrderTracker:
     def remove(self, key: bytes, head: StateHead) -> None:
         del self._states[key]
         self.expiry.discard(head.partition, head.expires, key)
+        self.undecided.discard(key)
+
+    def undecided_orders(self) -> UndecidedSnapshot:
+        """Orders whose decision is owed; indexed again first when a rebalance made the index stale."""
+        if self.undecided.stale:
+            self.undecided.rebuild(self._states.items())
+        return self.undecided.snapshot()
 
     def sweep(self, partition: int) -> list[Outbound]:
         """Delete the expired states of `partition`; called while handling an event of it."""
@@ -173,6 +183,7 @@ class OrderTracker:
             if head is None or head.partition != partition or head.expires >= today:
                 continue
             del self._states[key]
+            self.undecided.discard(key)
             self.expired += 1
             if head.licence is not None:
                 out.append(self.address(close_request(head.licence, key.decode(), head.revision)))

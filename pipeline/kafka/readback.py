@@ -8,6 +8,7 @@ until every order is accounted for without re-reading the topics from the start.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from pipeline.audit.conservation import (
+    Backlog,
     Baseline,
     ConservationReport,
     ConsumedRecord,
@@ -25,10 +27,16 @@ from pipeline.audit.conservation import (
     SeenDecision,
     check_conservation,
     current_decisions,
+    with_overdraws,
 )
+from pipeline.audit.licences import Overdraw, overdrawn
+from pipeline.intake import parse_order
 from pipeline.kafka import clients
 from pipeline.settings import Settings
 from schemas.decision import DeadLetter, DecisionRecord
+from schemas.order import OrderEvent
+
+log = logging.getLogger(__name__)
 
 Offsets = dict[int, int]
 _POLL_MS = 200
@@ -173,6 +181,7 @@ class ConservationProbe:
         keep_records: bool = True,
     ) -> None:
         mark = mark or RunMark()
+        self._settings = settings
         topics = settings.topics
         self._consumers = [_consumer(settings) for _ in range(3)]
         self._orders = TopicTail(self._consumers[0], topics.orders, mark.start(topics.orders))
@@ -190,6 +199,8 @@ class ConservationProbe:
         self.dead_letters: list[SeenDeadLetter] = []
         # Records on the decision or dead-letter topics that do not parse: each is a defect to report.
         self.unreadable: int = 0
+        # What the workers' group still owed at the last full report that had records without outcome.
+        self.backlog: Backlog | None = None
 
     def refresh(self) -> None:
         # Outputs first: an order read after its outputs is never mistaken for a lost one.
@@ -220,8 +231,50 @@ class ConservationProbe:
         heads = current_decisions(list(unique.values()))
         return [self.decision_records[found[0].decision_id] for found in heads.values()]
 
-    def report(self, baseline: Baseline | None = None) -> ConservationReport:
+    def orders(self) -> dict[tuple[str, int], OrderEvent]:
+        """The run's valid orders by (order id, revision); needs `keep_orders`."""
+        found = {}
+        for value in self.order_values:
+            order = parse_order(value)
+            if isinstance(order, OrderEvent):
+                found[(order.order_id, order.revision)] = order
+        return found
+
+    def overdraws(self) -> list[Overdraw]:
+        """Licence items the current releases drew beyond the licence file; needs `keep_orders`."""
+        from pipeline.reference.snapshot import parse_licences
+
+        licences = parse_licences(self._settings.licences_file.read_text(encoding="utf-8"))
+        return overdrawn(self.current_records(), self.orders(), licences)
+
+    def counts(self, baseline: Baseline | None = None) -> ConservationReport:
+        """The counts alone: every record without an outcome counts as lost (cheap, for waiting)."""
         return check_conservation(self.consumed, self.decisions, self.dead_letters, baseline)
+
+    def report(self, baseline: Baseline | None = None) -> ConservationReport:
+        """The full report: records without an outcome the workers' group still owes are pending,
+        the others lost; with `keep_orders` (and the records kept) over-drawn licences are counted."""
+        report = self.counts(baseline)
+        if report.lost:
+            # Imported here: the backlog reader reads the draws topic with this module's TopicTail.
+            from pipeline.kafka.backlog import read_backlog
+
+            try:
+                self.backlog = read_backlog(self._settings)
+            except KafkaError as error:
+                # Failing closed: without the group's position every record without outcome is lost.
+                log.warning("the workers' group could not be read, nothing counts as pending: %s", error)
+                self.backlog = None
+                return self._with_overdraws(report)
+            report = check_conservation(
+                self.consumed, self.decisions, self.dead_letters, baseline, self.backlog
+            )
+        return self._with_overdraws(report)
+
+    def _with_overdraws(self, report: ConservationReport) -> ConservationReport:
+        if self._keep_orders and self._keep_records:
+            return with_overdraws(report, self.overdraws())
+        return report
 
     def wait(
         self,
@@ -231,7 +284,8 @@ class ConservationProbe:
         baseline: Baseline | None = None,
         settle_s: float = 0.0,
     ) -> ConservationReport:
-        """Refresh until at least `expected` orders were read and none is lost, or the timeout passes.
+        """Refresh until at least `expected` orders were read and each has an outcome, or the timeout
+        passes; then the full report (pending told from lost, over-drawn licences counted).
 
         `settle_s` keeps reading that long after the run looks complete, so late duplicates show up.
         """
@@ -243,7 +297,7 @@ class ConservationProbe:
                 # A broker restarting mid-run: keep what was read and try again until the deadline.
                 if time.monotonic() > deadline:
                     raise
-            report = self.report(baseline)
+            report = self.counts(baseline)
             complete = report.lost == 0 and (expected is None or report.consumed >= expected)
             if complete or time.monotonic() > deadline:
                 break
@@ -251,8 +305,7 @@ class ConservationProbe:
         if complete and settle_s > 0:
             time.sleep(settle_s)
             self.refresh()
-            report = self.report(baseline)
-        return report
+        return self.report(baseline)
 
     def close(self) -> None:
         for consumer in self._consumers:

@@ -39,6 +39,9 @@ HOLD_OLDEST_AGE = "screening_hold_oldest_age_seconds"
 HOLD_SLA = "screening_hold_sla_seconds"
 REFERENCE_AGE = "screening_reference_data_age_seconds"
 LICENCE_UTILISATION = "screening_licence_utilisation_ratio"
+CONSUMER_LAG = "screening_consumer_lag"
+ORDERS_UNDECIDED = "screening_orders_undecided"
+UNDECIDED_OLDEST_AGE = "screening_orders_undecided_oldest_age_seconds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,10 @@ class LiveState:
 
     reference_age_seconds: Mapping[str, float]
     licence_utilisation: Mapping[str, float] = field(default_factory=dict)
+    # Records behind per (topic, partition) of the worker's consumer group, as last read.
+    consumer_lag: Mapping[tuple[str, int], int] = field(default_factory=dict)
+    orders_undecided: int = 0
+    undecided_oldest_age_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +104,29 @@ def live_state_families(state: LiveState) -> list[Metric]:
     )
     for licence, ratio in sorted(state.licence_utilisation.items()):
         utilisation.add_metric([licence], ratio)
-    return [ages, utilisation]
+    return [ages, utilisation, *flow_families(state)]
+
+
+def flow_families(state: LiveState) -> list[Metric]:
+    lag = GaugeMetricFamily(
+        CONSUMER_LAG,
+        "Records the worker's consumer group has not committed yet, per topic and partition "
+        "(high watermark minus committed offset; every worker reports the whole group).",
+        labels=["topic", "partition"],
+    )
+    for (topic, partition), behind in sorted(state.consumer_lag.items()):
+        lag.add_metric([topic, str(partition)], behind)
+    undecided = GaugeMetricFamily(
+        ORDERS_UNDECIDED,
+        "Orders this worker took in whose decision is still owed (a licence draw being applied).",
+        value=state.orders_undecided,
+    )
+    oldest = GaugeMetricFamily(
+        UNDECIDED_OLDEST_AGE,
+        "How long the oldest undecided order has waited for its decision (0 when none waits).",
+        value=state.undecided_oldest_age_seconds,
+    )
+    return [lag, undecided, oldest]
 
 
 def hold_queue_families(state: HoldQueueState) -> list[Metric]:

@@ -1,10 +1,10 @@
 """What the worker calls as orders, decisions and reference data go by.
 
 The observer is the only writer of the event metrics in `definitions.py`. It bounds every label
-value and keeps the little live state (reference update times, licence use) the scrape-time gauges
-are computed from. It satisfies the worker's `PipelineObserver` seam (pipeline/worker/observer.py);
-`pipeline/worker/run.py` creates it and serves its registry. Hold-queue gauges live in `holds.py`:
-a worker never sees how a review closes a hold.
+value and keeps the little live state (reference update times, licence use, consumer lag, undecided
+orders) the scrape-time gauges are computed from. It satisfies the worker's `PipelineObserver` seam
+(pipeline/worker/observer.py); `pipeline/worker/run.py` creates it and serves its registry.
+Hold-queue gauges live in `holds.py`: a worker never sees how a review closes a hold.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter
@@ -66,6 +66,8 @@ class MetricsObserver:
         # Labelled children by label values: `labels()` validates and locks on every call.
         self._children: dict[tuple[int, tuple[str, ...]], Counter] = {}
         self._licence_utilisation: dict[str, float] = {}
+        self._consumer_lag: Mapping[tuple[str, int], int] = {}
+        self._undecided = (0, 0.0)
         registry.register(LiveStateCollector(self._live_state))
         self._start_counters_at_zero(self.metrics.dead_letters, [*dead_letter_reasons, OTHER])
         self._start_counters_at_zero(self.metrics.processing_errors, [*FAILURE_STAGES, OTHER])
@@ -137,6 +139,13 @@ class MetricsObserver:
         """A licence's balance changed; only the most used licences are exported."""
         self._licence_utilisation[licence_id] = drawn / granted if granted > 0 else 1.0
 
+    def consumer_lag(self, lag: Mapping[tuple[str, int], int] | None) -> None:
+        """The group's lag as last read; an unreadable lag exports nothing rather than a stale figure."""
+        self._consumer_lag = dict(lag or {})
+
+    def orders_undecided(self, count: int, oldest_age_seconds: float) -> None:
+        self._undecided = (count, oldest_age_seconds)
+
     def ready(self, is_ready: bool) -> None:
         self.metrics.ready.set(1 if is_ready else 0)
 
@@ -164,4 +173,7 @@ class MetricsObserver:
                 kind: max(0.0, now - updated) for kind, updated in self._reference_updated_at.items()
             },
             licence_utilisation=dict(top),
+            consumer_lag=self._consumer_lag,
+            orders_undecided=self._undecided[0],
+            undecided_oldest_age_seconds=self._undecided[1],
         )

@@ -2,12 +2,13 @@
 
 The metrics stage supplies a real observer (pipeline/metrics/observer.py); without one the worker
 uses `NullObserver`. `WorkerObserver` is what the record processor needs; `PipelineObserver` adds
-what the rest of the worker reports (consumed messages, reference data, readiness, licence use).
+what the rest of the worker reports (consumed messages, reference data, readiness, licence use,
+consumer lag and orders still waiting for their decision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -44,6 +45,12 @@ class PipelineObserver(WorkerObserver, Protocol):
     def licence_usage(self, licence_id: str, drawn: float, granted: float) -> None:
         """A licence's balance changed: `drawn` of `granted` is used."""
 
+    def consumer_lag(self, lag: Mapping[tuple[str, int], int] | None) -> None:
+        """Records behind per (topic, partition) of the worker's group; None when it could not be read."""
+
+    def orders_undecided(self, count: int, oldest_age_seconds: float) -> None:
+        """Orders taken in whose decision is still owed, and how long the oldest has waited."""
+
 
 class NullObserver:
     def decided(self, record: DecisionRecord, seconds: float, destination: str | None = None) -> None:
@@ -71,4 +78,10 @@ class NullObserver:
         pass
 
     def licence_usage(self, licence_id: str, drawn: float, granted: float) -> None:
+        pass
+
+    def consumer_lag(self, lag: Mapping[tuple[str, int], int] | None) -> None:
+        pass
+
+    def orders_undecided(self, count: int, oldest_age_seconds: float) -> None:
         pass

@@ -18,8 +18,10 @@ INSTALL = PROJECT_ROOT / "deploy" / "tools" / "install-monitoring-tools.sh"
 EXPECTED_RECEIVER = {
     "BlockedShipment": "compliance",
     "BlockRateSpike": "compliance",
+    "ConsumerLagGrowing": "oncall",
     "HoldQueueAgeing": "compliance",
     "InvalidOrders": "oncall",
+    "OrdersUndecided": "oncall",
     "PipelineStalled": "oncall",
     "ReferenceDataStale": "oncall",
     "WorkerDown": "oncall",
@@ -78,7 +80,11 @@ def test_every_alert_rule_has_an_expected_receiver() -> None:
 
 @pytest.mark.parametrize(("alertname", "receiver"), sorted(EXPECTED_RECEIVER.items()))
 def test_alerts_reach_their_team(amtool: Path, alertname: str, receiver: str) -> None:
-    labels = alert_labels()[alertname] | {"rule_id": "cn.example", "instance": "worker-1:6066"}
+    labels = alert_labels()[alertname] | {
+        "rule_id": "cn.example",
+        "instance": "worker-1:6066",
+        "topic": "orders",
+    }
     result = route_test(amtool, CONFIG, receiver, labels)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == receiver
@@ -116,3 +122,13 @@ def test_a_misrouted_blocked_shipment_fails_the_route_test(amtool: Path, tmp_pat
     result = route_test(amtool, copy, "compliance", alert_labels()["BlockedShipment"])
     assert result.returncode == 1
     assert "Expected receivers did not match" in result.stdout + result.stderr
+
+
+def test_backlog_alerts_have_their_own_route_per_topic_and_worker() -> None:
+    """Lag and undecided orders notify once per topic or worker, not once per partition."""
+    routes = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["route"]["routes"]
+    (backlog,) = [r for r in routes if any("ConsumerLagGrowing" in m for m in r.get("matchers", []))]
+    assert backlog["receiver"] == "oncall"
+    assert any("OrdersUndecided" in m for m in backlog["matchers"])
+    assert {"topic", "instance"} <= set(backlog["group_by"])
+    assert "partition" not in backlog["group_by"]

@@ -112,6 +112,10 @@ def test_every_query_names_only_exported_metrics(dashboard: dict[str, Any]) -> N
         ),
         ("dead letters", "screening_dead_letters_total"),
         ("top rules", "topk(10, sum by (rule_id, outcome) (increase(screening_findings_total"),
+        ("lag per topic and partition", "max by (topic, partition) (screening_consumer_lag)"),
+        ("decision rate", "sum(rate(screening_decisions_total[$__rate_interval]))"),
+        ("orders undecided", "sum(screening_orders_undecided)"),
+        ("oldest undecided age", "max(screening_orders_undecided_oldest_age_seconds)"),
     ],
 )
 def test_dashboard_shows_what_operations_asked_for(

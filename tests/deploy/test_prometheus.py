@@ -27,8 +27,10 @@ SCRAPE_SERIES = frozenset({"up"})
 REQUIRED_ALERTS = {
     "BlockedShipment",
     "BlockRateSpike",
+    "ConsumerLagGrowing",
     "HoldQueueAgeing",
     "InvalidOrders",
+    "OrdersUndecided",
     "PipelineStalled",
     "ReferenceDataStale",
     "WorkerDown",
@@ -75,7 +77,7 @@ def test_scrape_config_and_its_rule_files_are_valid(promtool: Path) -> None:
     assert scrape["screening-console"]["static_configs"][0]["targets"] == ["console:8080"]
 
 
-@pytest.mark.parametrize(("path", "count"), [(RECORDING, 7), (ALERTS, 8)])
+@pytest.mark.parametrize(("path", "count"), [(RECORDING, 8), (ALERTS, 10)])
 def test_rule_files_pass_promtool_check(promtool: Path, path: Path, count: int) -> None:
     result = run(promtool, "check", "rules", path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -146,6 +148,22 @@ def test_a_syntax_error_in_a_rule_fails_check_rules(promtool: Path, tmp_path: Pa
             "increase(screening_blocked_alerts_total[5m]) > 0",
             "increase(screening_blocked_alert_total[5m]) > 0",
             "BlockedShipment",
+        ),
+        # Without the floor a small rising backlog pages; without the slope a steady one does.
+        (
+            "(max by (topic, partition) (screening_consumer_lag)) > 1000",
+            "(max by (topic, partition) (screening_consumer_lag)) > 100",
+            "ConsumerLagGrowing",
+        ),
+        (
+            "deriv(topic:screening_consumer_lag:sum[10m]) > 0",
+            "deriv(topic:screening_consumer_lag:sum[10m]) >= 0",
+            "ConsumerLagGrowing",
+        ),
+        (
+            "expr: screening_orders_undecided_oldest_age_seconds > 600",
+            "expr: screening_orders_undecided_oldest_age_seconds > 1800",
+            "OrdersUndecided",
         ),
         (
             'up{job=~"screening-workers|screening-console"} == 0',

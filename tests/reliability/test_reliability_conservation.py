@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 import pytest
 
 from pipeline.audit.conservation import (
+    Backlog,
     ConsumedRecord,
     OffsetRef,
     SeenDeadLetter,
     SeenDecision,
     check_conservation,
+    with_overdraws,
 )
+from pipeline.audit.licences import Overdraw
 from schemas.decision import Route
 
 
@@ -194,6 +197,51 @@ def test_conservation_counts(case: Case) -> None:
         assert getattr(report, counter) == expected, (counter, report.summary())
     assert report.decided + report.dead_lettered + report.lost == report.consumed
     assert report.holds is case.holds
+
+
+# Partition 0 committed up to offset 10; order Q waits on a draw request for its revision 2.
+BACKLOG = Backlog(draining=True, committed={0: 10}, queued_draws={"Q": 2}, group_state="Stable")
+
+
+@pytest.mark.parametrize(
+    ("record", "backlog", "outcome"),
+    [
+        (order(0, 12, "IN-LAG"), BACKLOG, "pending"),
+        (order(1, 0, "NEVER-COMMITTED-PARTITION"), BACKLOG, "pending"),
+        (order(0, 4, "Q", revision=2), BACKLOG, "pending"),
+        (order(0, 3, "Q", revision=1), BACKLOG, "pending"),
+        (order(0, 5, "Q", revision=3), BACKLOG, "lost"),
+        (order(0, 6, "COMMITTED-PAST"), BACKLOG, "lost"),
+        (garbage(0, 7), BACKLOG, "lost"),
+        (order(0, 12, "IN-LAG"), Backlog(draining=False, committed={0: 10}), "lost"),
+        (order(0, 12, "NO-BACKLOG-READ"), None, "lost"),
+    ],
+)
+def test_a_record_without_outcome_is_pending_only_while_the_workers_owe_it(
+    record: ConsumedRecord, backlog: Backlog | None, outcome: str
+) -> None:
+    report = check_conservation([record, order(0, 20, "OK")], [decision("d", "OK")], [], backlog=backlog)
+    assert (report.pending, report.lost) == ((1, 0) if outcome == "pending" else (0, 1))
+    assert report.decided + report.dead_lettered + report.pending + report.lost == report.consumed
+    assert report.violated is (outcome == "lost")
+    assert report.holds is False
+    assert report.pending_examples == ((str(record.at),) if outcome == "pending" else ())
+
+
+def test_over_drawn_licences_are_counted_once_per_licence_and_break_the_check() -> None:
+    report = check_conservation([order(0, 0, "A")], [decision("d", "A", route=Route.RELEASE)], [])
+    assert report.holds
+    overdraws = [
+        Overdraw("LIC-1", "1", 120, 100, 10, 10),
+        Overdraw("LIC-1", "2", 5, 1, 10, 10),
+        Overdraw("LIC-2", "1", 2, 1, 10, 10),
+    ]
+    counted = with_overdraws(report, overdraws)
+    assert counted.overdrawn_licences == 2
+    assert counted.overdrawn_examples[0] == "LIC-1 item 1: drew 120 of 100, value 10 of 10"
+    assert counted.violated
+    assert not counted.holds
+    assert "overdrawn_licences=2" in counted.summary()
 
 
 def test_report_names_what_went_wrong() -> None:
