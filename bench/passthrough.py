@@ -17,8 +17,8 @@ from typing import Any
 import faust
 
 from pipeline.app import faust_app
+from pipeline.flow.outputs import Outbound
 from pipeline.settings import Settings, load_settings
-from pipeline.worker.outputs import Outbound
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.run import quiet_worker
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 
+from pipeline.flow.partitioner import RememberingPartitioner
 from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
@@ -15,7 +16,6 @@ from pipeline.security import faust_config
 from pipeline.settings import Settings
 from pipeline.worker.agents import register_worker
 from pipeline.worker.observer import NullObserver, PipelineObserver
-from pipeline.worker.partitioner import RememberingPartitioner
 from pipeline.worker.reference_metrics import ReferenceReporter
 
 

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from pipeline.flow.outputs import route_topic
 from pipeline.holds.queue import HoldQueue
 from pipeline.kafka import clients
-from pipeline.kafka.topics import TopicSpec, route_topic, topic_specs
+from pipeline.kafka.topics import TopicSpec, topic_specs
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord

@@ -17,6 +17,7 @@ from typing import Any
 
 import faust
 
+from pipeline.flow.outputs import SourceRecord
 from pipeline.flow.rescreen import (
     RESCREEN_ATTEMPTS,
     RESCREEN_RETRY_S,
@@ -31,7 +32,6 @@ from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.worker.changelog import ChangelogTable, changelog_table
 from pipeline.worker.observer import PipelineObserver
-from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.stall_guard import StallGuard
 from schemas.reference import ReferenceKind, ReferenceRefusal
@@ -71,7 +71,7 @@ def guarded_agent(app: faust.App, settings: Settings, topic: Any, name: str, han
     async def run(stream: Any) -> None:
         async for event in stream.events():
             message = event.message
-            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
+            for record in await guard.skipped_records(app, settings, message):
                 skipped = SourceRecord(
                     message.topic, message.partition, record.offset, record.key, record.value
                 )

@@ -24,8 +24,8 @@ from typing import Any
 
 import faust
 
+from pipeline.flow.outputs import Outbound
 from pipeline.worker.observer import NullObserver, WorkerObserver
-from pipeline.worker.outputs import Outbound
 
 log = logging.getLogger(__name__)
 

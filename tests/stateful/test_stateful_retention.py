@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from stateful_support import PARTITIONS, Worker, decided, produce, read_decisions  # type: ignore[import-not-found]
 
+from pipeline.flow.partitioner import key_partition
 from pipeline.kafka.readback import Received, read_from_start
 from pipeline.kafka.topics import changelog_topic
 from pipeline.settings import Settings
-from pipeline.worker.partitioner import key_partition
 from tests.order_flow import chair_line
 from tests.order_flow import gallium_order_body as order
 

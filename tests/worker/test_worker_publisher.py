@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pipeline.worker.outputs import Outbound
+from pipeline.flow.outputs import Outbound
 from pipeline.worker.publisher import Publisher, QueuedRecord
 
 
