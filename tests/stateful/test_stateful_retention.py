@@ -72,6 +72,10 @@ def test_closed_and_expired_orders_leave_the_table_and_its_changelog(
         return all(key in values and values[key] is None for key in gone) and bool(values.get(later.encode()))
 
     records = read_from_start(settings, [changelog], until=settled, timeout_s=60)
+    # Each change sits in the partition of the order it belongs to, where a restore looks for it.
+    assert {(r.key, r.partition) for r in records} == {
+        (r.key, key_partition(r.key, PARTITIONS)) for r in records if r.key is not None
+    }
     values = latest(records)
     assert values[b"ORD-OPEN"] is not None
     for order_id in ("ORD-SHIP", "ORD-CANCEL", "ORD-OLD"):
