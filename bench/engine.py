@@ -104,7 +104,11 @@ class NoPartyLists:
 def enrich_all(orders: list[OrderEvent], products: ProductMaster, seed: int) -> list[EnrichedOrder]:
     rng = random.Random(seed + 1)  # noqa: S311 - reproducible test data, not secrets
 
-    def classify(end_use: EndUse, end_user: PartyFacts | None) -> EndUseFacts:  # noqa: ARG001
+    def classify(
+        end_use: EndUse,  # noqa: ARG001
+        end_user: PartyFacts | None,  # noqa: ARG001
+        other_parties: tuple[PartyFacts, ...] = (),  # noqa: ARG001
+    ) -> EndUseFacts:
         classes = rng.choice(END_USES)
         return EndUseFacts(declared=bool(classes), classes=frozenset(classes))
 

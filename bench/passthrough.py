@@ -3,8 +3,8 @@
 It is built with the same faust settings as the screening app (pipeline/app.py) and reads `orders`
 and writes `screening.decisions` under the run's topic prefix, so the load generator and the
 read-back are identical for both and the gap between them is the cost of screening alone.
-With `--direct` it publishes as the pipeline does (pipeline/worker/publisher.py), the stricter
-ceiling for a worker that skips faust's `Topic.send`.
+With `--direct` it takes and publishes records as the pipeline does (in batches, through
+pipeline/worker/publisher.py), the ceiling for a worker that skips faust's `Topic.send`.
 Run it as `python -m bench.passthrough` with the usual `SCREENING_*` environment.
 """
 
@@ -17,8 +17,9 @@ from typing import Any
 import faust
 
 from pipeline.app import faust_app
+from pipeline.flow.outputs import Outbound
 from pipeline.settings import Settings, load_settings
-from pipeline.worker.outputs import Outbound
+from pipeline.worker.agents import BATCH_RECORDS, BATCH_WITHIN_S
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.run import quiet_worker
 
@@ -44,8 +45,8 @@ def create_passthrough_app(settings: Settings, *, direct: bool = False) -> faust
             await out.send(key=event.key, value=event.value)
 
     async def forward_direct(stream: Any) -> None:
-        async for event in stream.events():
-            await publisher.send(Outbound(decisions, event.key, event.value))
+        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WITHIN_S):
+            await publisher.send_all([Outbound(decisions, event.key, event.value) for event in events])
 
     app.agent(orders, name=f"{settings.app_id}.forward")(forward_direct if direct else forward)
     assigned = {"done": False}

@@ -32,11 +32,11 @@ from prometheus_client import CollectorRegistry
 
 from bench.list_generator import write_list
 from bench.orders import OrderMix
+from pipeline.flow.outputs import SourceRecord
 from pipeline.flow.wiring import OrderFlow
 from pipeline.metrics import MetricsObserver
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
-from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.reference_metrics import PIPELINE_RULE_IDS
 
 WARM_UP_ORDERS = 500

@@ -20,8 +20,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pipeline.flow.outputs import route_topic
 from pipeline.intake.parse import Rejection, parse_order
-from pipeline.kafka.topics import route_topic
 from pipeline.screening import build_screener
 from pipeline.settings import Settings, load_settings
 from schemas.decision import Route

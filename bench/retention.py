@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.list_generator import write_list
 from bench.orders import OrderMix
+from pipeline.flow.outputs import SourceRecord
+from pipeline.flow.partitioner import key_partition
 from pipeline.flow.wiring import OrderFlow
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import PROJECT_ROOT, load_settings
-from pipeline.worker.outputs import SourceRecord
-from pipeline.worker.partitioner import key_partition
 
 
 def memory_mb() -> dict[str, float]:

@@ -11,13 +11,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.flow.outputs import Outbound, SourceRecord
+from pipeline.flow.partitioner import key_partition
 from pipeline.flow.wiring import OrderFlow
 from pipeline.reference.envelope import envelope_for
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import BUNDLED_DATA, Settings
 from pipeline.worker.observer import PipelineObserver
-from pipeline.worker.outputs import Outbound, SourceRecord
-from pipeline.worker.partitioner import key_partition
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
 

@@ -21,6 +21,7 @@ import time
 
 from pydantic import ValidationError
 
+from pipeline.flow.outputs import Outbound, decision_messages, followed_up
 from pipeline.flow.state import Table
 from pipeline.licences.ledger import Balance, DrawStatus, OrderDraw, apply_draw
 from pipeline.licences.outcome import final_decision
@@ -28,7 +29,6 @@ from pipeline.licences.requests import DrawRequest
 from pipeline.reference.store import ReferenceStore
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, PipelineObserver
-from pipeline.worker.outputs import Outbound, decision_messages, followed_up
 from schemas.licence import Licence
 
 log = logging.getLogger(__name__)

@@ -22,13 +22,13 @@ from dataclasses import replace
 
 from pipeline.decisions.record import CLEARED_RULE
 from pipeline.enrichment.parties.clearances import ClearanceChange
+from pipeline.flow.outputs import Outbound, decision_messages
 from pipeline.flow.state import OrderState, Table
 from pipeline.flow.tracking import OrderTracker, cancel_request, own_decision
 from pipeline.intake import Rejection, parse_order
 from pipeline.reference.store import LiveScreener
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, WorkerObserver
-from pipeline.worker.outputs import Outbound, decision_messages
 from schemas.decision import DecisionRecord, Route
 
 log = logging.getLogger(__name__)

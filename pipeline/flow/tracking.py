@@ -15,19 +15,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from pipeline.flow.retention import ExpiryIndex
-from pipeline.flow.state import OrderState, StateHead, Table, expiry_date
-from pipeline.flow.undecided import UndecidedOrders, UndecidedSnapshot
-from pipeline.licences.requests import DrawRequest, plan_draw
-from pipeline.reference.store import ReferenceStore
-from pipeline.settings import Settings
-from pipeline.worker.outputs import (
+from pipeline.flow.outputs import (
     MAX_DECISION_BYTES,
     Outbound,
     SourceRecord,
     decision_messages,
     fit_decision,
 )
+from pipeline.flow.retention import ExpiryIndex
+from pipeline.flow.state import OrderState, StateHead, Table, expiry_date
+from pipeline.flow.undecided import UndecidedOrders, UndecidedSnapshot
+from pipeline.licences.requests import DrawRequest, plan_draw
+from pipeline.reference.store import ReferenceStore
+from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.order import OrderEvent, OrderStatus
 

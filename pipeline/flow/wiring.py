@@ -13,6 +13,8 @@ from functools import partial
 
 from pipeline.flow.current import CurrentDecisions
 from pipeline.flow.licence_desk import LicenceDesk, draw_message
+from pipeline.flow.outputs import Outbound, SourceRecord
+from pipeline.flow.processing import RecordProcessor
 from pipeline.flow.rescreen import Rescreener
 from pipeline.flow.state import Table
 from pipeline.flow.tracking import OrderTracker, utc_today
@@ -20,8 +22,6 @@ from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, PipelineObserver
-from pipeline.worker.outputs import Outbound, SourceRecord
-from pipeline.worker.processing import RecordProcessor
 
 
 class OrderFlow:

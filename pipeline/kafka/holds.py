@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiokafka import TopicPartition
 from pydantic import BaseModel, ValidationError
 
+from pipeline.flow.outputs import route_topic
 from pipeline.holds.audit_log import AuditLog
 from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
@@ -21,7 +22,7 @@ from pipeline.holds.queue import HoldQueue
 from pipeline.holds.signing import NO_SIGNING_KEY, ReviewSigner, ReviewSigningError
 from pipeline.kafka import clients
 from pipeline.kafka.topics import ensure_topics as create_missing_topics
-from pipeline.kafka.topics import route_topic, topic_specs
+from pipeline.kafka.topics import topic_specs
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AllowlistEntry, AuditRecord, CurrentHold, HoldClaim, Review, allowlist_key

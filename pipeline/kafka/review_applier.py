@@ -24,13 +24,14 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from pydantic import BaseModel, ValidationError
 
 from pipeline.console.auth import parse_users
+from pipeline.flow.outputs import route_topic
 from pipeline.holds.applier import Effects, ReviewApplier, ReviewOutcome
 from pipeline.holds.recent_orders import RecentOrders
 from pipeline.holds.signing import ReviewSigner
 from pipeline.holds.trust import ReviewTrust
 from pipeline.kafka import clients
 from pipeline.kafka.holds import ensure_topics
-from pipeline.kafka.topics import CURRENT_HOLD_MAX_MESSAGE_BYTES, route_topic
+from pipeline.kafka.topics import CURRENT_HOLD_MAX_MESSAGE_BYTES
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, CurrentHold, Review, allowlist_key

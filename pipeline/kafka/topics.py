@@ -13,7 +13,6 @@ from typing import Any
 
 from pipeline.kafka import clients
 from pipeline.settings import Settings
-from schemas.decision import Route
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +41,6 @@ class TopicSpec:
     @property
     def compacted(self) -> bool:
         return self.configs.get("cleanup.policy") == "compact"
-
-
-def route_topic(settings: Settings, route: Route) -> str:
-    """The topic a decision with `route` goes to besides `screening.decisions`."""
-    topics = settings.topics
-    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
 
 
 def table_name(settings: Settings, table: str) -> str:

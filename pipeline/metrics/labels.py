@@ -19,7 +19,7 @@ MATCH_STRENGTHS = frozenset({"strong", "potential"})
 # Program ids of China's lists as the party screening reports them; operators may add their own.
 DEFAULT_PARTY_LISTS = frozenset({"CN-ECL", "CN-ECWL", "CN-UEL", "CN-CML"})
 DEAD_LETTER_REASONS = frozenset(reason.value for reason in InvalidReason)
-# Where the worker reports failures (pipeline/worker/processing.py).
+# Where the worker reports failures (pipeline/flow/processing.py).
 FAILURE_STAGES = frozenset({"process", "screen", "publish"})
 
 

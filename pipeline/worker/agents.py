@@ -3,21 +3,26 @@ re-screening, each a guarded read loop (`guarded_agent`), plus the reference wat
 worker's `/reference` and `/decisions/{order_id}` pages.
 
 Every topic is consumed as raw bytes (faust never decodes them: a codec error would kill the
-agent); the flow does intake, screening and the state, the agents only move bytes. Table changes a
-handler makes are queued on the publisher and flushed before the agent takes its next record.
+agent); the flow does intake, screening and the state, the agents only move bytes. An agent takes
+its records in batches (up to `BATCH_RECORDS`, waiting at most `BATCH_WITHIN_S` for more), handles
+each in order, then publishes what the batch produced and the table changes it queued in one go
+(one producer batch per topic and partition); faust acks the batch's records only after that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import faust
+from faust.streams import _current_event
 
 from pipeline.enrichment.parties.clearances import ClearanceChange
+from pipeline.flow.outputs import Outbound, SourceRecord
 from pipeline.flow.rescreen import (
     ALLOWLIST_RESCREEN,
     RESCREEN_ATTEMPTS,
@@ -33,14 +38,19 @@ from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.worker.changelog import ChangelogTable, changelog_table
 from pipeline.worker.observer import PipelineObserver
-from pipeline.worker.outputs import SourceRecord
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.stall_guard import StallGuard
 from schemas.reference import ReferenceKind, ReferenceRefusal
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[SourceRecord], Awaitable[None]]
+Handler = Callable[[SourceRecord], Awaitable[list[Outbound]]]
+
+# Records an agent handles per wake-up at most, and how long it waits for a batch to fill: at
+# saturation a full batch per wake-up and per producer batch; at low rates a record waits at most
+# this long before it is handled.
+BATCH_RECORDS = 200
+BATCH_WITHIN_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +72,41 @@ def raw_topic(app: faust.App, name: str, partitions: int | None = None) -> Any:
     )
 
 
-def guarded_agent(app: faust.App, settings: Settings, topic: Any, name: str, handle: Handler) -> None:
-    """An agent handing each record of `topic` to `handle`, records faust skipped first.
+def guarded_agent(
+    app: faust.App, settings: Settings, topic: Any, name: str, handle: Handler, *, publisher: Publisher
+) -> None:
+    """An agent handing each record of `topic` to `handle`, records faust skipped first, and
+    publishing what a batch of records produced before faust acks them.
 
     faust-streaming can skip records after a rebalance (pipeline/worker/stall_guard.py); the guard
     re-reads them, so every agent of the worker sees each record at least once, in order.
     """
     guard = StallGuard(topic.get_topic_name())
 
+    async def handle_in_hand(event: Any, source: SourceRecord) -> list[Outbound]:
+        # faust's tables and RocksDB stores take the partition of a change from the current event,
+        # which a batch of events leaves unset in the agent's task: set it per record, as a stream
+        # does (not on the stream itself, whose batching reads it for the next event).
+        _current_event.set(weakref.ref(event))
+        return await handle(source)
+
     async def run(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
-                skipped = SourceRecord(
-                    message.topic, message.partition, record.offset, record.key, record.value
+        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WITHIN_S):
+            out: list[Outbound] = []
+            for event in events:
+                message = event.message
+                for record in await guard.skipped_records(app, settings, message):
+                    skipped = SourceRecord(
+                        message.topic, message.partition, record.offset, record.key, record.value
+                    )
+                    out.extend(await handle_in_hand(event, skipped))
+                    guard.handled(message.partition, record.offset)
+                source = SourceRecord(
+                    message.topic, message.partition, message.offset, event.key, event.value
                 )
-                await handle(skipped)
-                guard.handled(message.partition, record.offset)
-            source = SourceRecord(message.topic, message.partition, message.offset, event.key, event.value)
-            await handle(source)
-            guard.handled(message.partition, message.offset)
+                out.extend(await handle_in_hand(event, source))
+                guard.handled(message.partition, message.offset)
+            await publisher.send_all(out)
 
     app.agent(topic, name=f"{settings.app_id}.{name}")(run)
     guard.watch(app)
@@ -109,33 +134,34 @@ def register_worker(
     partitions = settings.order_partitions
     rescreen_topic = raw_topic(app, names.rescreen, partitions)
 
-    async def screen_order(source: SourceRecord) -> None:
+    async def screen_order(source: SourceRecord) -> list[Outbound]:
         received()
-        await publisher.send_all(flow.on_order(source))
+        return flow.on_order(source)
 
-    async def apply_draw(source: SourceRecord) -> None:
-        await publisher.send_all(flow.on_draw(source.value or b""))
+    async def apply_draw(source: SourceRecord) -> list[Outbound]:
+        return flow.on_draw(source.value or b"")
 
-    async def track_decision(source: SourceRecord) -> None:
+    async def track_decision(source: SourceRecord) -> list[Outbound]:
         flow.on_decision(source.value or b"")
-        await publisher.flush_queued()
+        return []
 
-    async def rescreen_order(source: SourceRecord) -> None:
+    async def rescreen_order(source: SourceRecord) -> list[Outbound]:
         key = source.key or b""
         kind, attempt = parse_rescreen_request(source.value)
         if attempt < RESCREEN_ATTEMPTS and flow.rescreener.awaiting_decision(key.decode()):
             await asyncio.sleep(RESCREEN_RETRY_S)
-            await rescreen_topic.send(key=key, value=rescreen_request(kind, attempt + 1))
-            return
+            return [Outbound(names.rescreen, key, rescreen_request(kind, attempt + 1))]
         if attempt >= RESCREEN_ATTEMPTS:
             log.warning("re-screening %s although its decision never arrived", key.decode())
-        await publisher.send_all(flow.on_rescreen(key.decode(), kind))
+        return flow.on_rescreen(key.decode(), kind)
 
-    guarded_agent(app, settings, raw_topic(app, names.orders, partitions), "screen-orders", screen_order)
-    guarded_agent(app, settings, raw_topic(app, names.licence_draws, partitions), "licence-draws", apply_draw)
+    orders = raw_topic(app, names.orders, partitions)
+    guarded_agent(app, settings, orders, "screen-orders", screen_order, publisher=publisher)
+    draws = raw_topic(app, names.licence_draws, partitions)
+    guarded_agent(app, settings, draws, "licence-draws", apply_draw, publisher=publisher)
     followups = raw_topic(app, names.decision_followups, partitions)
-    guarded_agent(app, settings, followups, "current", track_decision)
-    guarded_agent(app, settings, rescreen_topic, "rescreen", rescreen_order)
+    guarded_agent(app, settings, followups, "current", track_decision, publisher=publisher)
+    guarded_agent(app, settings, rescreen_topic, "rescreen", rescreen_order, publisher=publisher)
     # Every agent flushes the table changes it queued; this catches any a future writer forgets.
     app.timer(interval=1.0)(publisher.flush_queued)
 

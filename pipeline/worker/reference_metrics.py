@@ -10,13 +10,13 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from pipeline.enrichment.parties.screener import load_programs
+from pipeline.flow.processing import SCREENING_FAILED_RULE
 from pipeline.licences.outcome import DRAWN_RULE, EXHAUSTED_RULE, NOT_ON_FILE_RULE
 from pipeline.licences.requests import NO_COVER_RULE
 from pipeline.reference.snapshot import MISSING_REFERENCE_RULE, Snapshot
 from pipeline.screening import EngineScreener
 from pipeline.settings import Settings
 from pipeline.worker.observer import PipelineObserver
-from pipeline.worker.processing import SCREENING_FAILED_RULE
 from schemas.reference import ReferenceKind
 
 # Rule ids the pipeline itself writes into findings, on top of the loaded pack's.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bench.profiling import summarize_collapsed
 
 RAW = """\
-main (pipeline/cli.py:46);screen_orders (pipeline/app.py:98);process (pipeline/worker/processing.py:40) 60
+main (pipeline/cli.py:46);screen_orders (pipeline/app.py:98);process (pipeline/flow/processing.py:40) 60
 main (pipeline/cli.py:46);screen_orders (pipeline/app.py:98);send (aiokafka/producer/producer.py:500) 30
 main (pipeline/cli.py:46);_run_once (asyncio/base_events.py:1922) 10
 """

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from pipeline.flow.outputs import SourceRecord
+from pipeline.flow.processing import SCREENING_FAILED_RULE, RecordProcessor
 from pipeline.metrics import MetricsObserver
 from pipeline.metrics.web import render_metrics
 from pipeline.settings import Settings
-from pipeline.worker.outputs import SourceRecord
-from pipeline.worker.processing import SCREENING_FAILED_RULE, RecordProcessor
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
 

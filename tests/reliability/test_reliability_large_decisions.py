@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from pipeline.flow.outputs import MAX_DECISION_BYTES, decision_messages
 from pipeline.settings import Settings
-from pipeline.worker.outputs import MAX_DECISION_BYTES, decision_messages
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
 from soak.orders import OrderFactory

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from stateful_support import PARTITIONS, Worker, decided, produce, read_decisions  # type: ignore[import-not-found]
 
+from pipeline.flow.partitioner import key_partition
 from pipeline.kafka.readback import Received, read_from_start
 from pipeline.kafka.topics import changelog_topic
 from pipeline.settings import Settings
-from pipeline.worker.partitioner import key_partition
 from tests.order_flow import chair_line
 from tests.order_flow import gallium_order_body as order
 
@@ -72,6 +72,10 @@ def test_closed_and_expired_orders_leave_the_table_and_its_changelog(
         return all(key in values and values[key] is None for key in gone) and bool(values.get(later.encode()))
 
     records = read_from_start(settings, [changelog], until=settled, timeout_s=60)
+    # Each change sits in the partition of the order it belongs to, where a restore looks for it.
+    assert {(r.key, r.partition) for r in records} == {
+        (r.key, key_partition(r.key, PARTITIONS)) for r in records if r.key is not None
+    }
     values = latest(records)
     assert values[b"ORD-OPEN"] is not None
     for order_id in ("ORD-SHIP", "ORD-CANCEL", "ORD-OLD"):

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from pipeline.flow.outputs import SourceRecord
+from pipeline.flow.processing import SCREENING_FAILED_RULE, RecordProcessor
 from pipeline.settings import Settings
-from pipeline.worker.outputs import SourceRecord
-from pipeline.worker.processing import SCREENING_FAILED_RULE, RecordProcessor
 from schemas.decision import Citation, DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
 

@@ -37,6 +37,7 @@ class SourceRecord:
 
 
 def route_topic(settings: Settings, route: Route) -> str:
+    """The topic a decision with `route` goes to besides `screening.decisions`."""
     topics = settings.topics
     return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
 

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pipeline.flow.outputs import Outbound, SourceRecord, dead_letter_message, decision_messages
 from pipeline.intake import InvalidReason, Rejection, parse_order
 from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.worker.observer import NullObserver, WorkerObserver
-from pipeline.worker.outputs import Outbound, SourceRecord, dead_letter_message, decision_messages
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
 
