@@ -48,10 +48,14 @@ def _topics(principal: str, operation: str, names: Iterable[str]) -> list[Grant]
 
 
 def worker_grants(settings: Settings, user: str) -> list[Grant]:
-    """Reads orders, the reference topics and its own internal flow; writes its outputs only."""
+    """Reads orders, the reference topics and its own internal flow; writes its outputs only.
+
+    Least privilege: it never reads its own decisions back (licence outcomes and reviewers'
+    follow-ups reach it on `decisions.followups`) and creates no topic: `screening topics create`,
+    run as the operator, makes every topic it uses, its table changelogs included."""
     names = settings.topics
     internal = (names.licence_draws, names.rescreen, names.decision_followups)
-    reads = (names.orders, names.decisions, *internal, *(names.reference(kind) for kind in REFERENCE_KINDS))
+    reads = (names.orders, *internal, *(names.reference(kind) for kind in REFERENCE_KINDS))
     writes = (
         names.hold,
         names.license,
@@ -63,15 +67,12 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
         *internal,
     )
     principal = f"User:{user}"
-    # faust's own topics (table changelogs, the assignor's leader topic) all start with the app id.
+    # faust's own topics (the table changelogs) start with the app id.
     own = f"{settings.app_id}-"
     return [
         *_topics(user, "Read", reads),
         *_topics(user, "Write", writes),
-        *(
-            Grant(principal, TOPIC, own, PREFIXED, op)
-            for op in ("Read", "Write", "Create", "DescribeConfigs")
-        ),
+        *(Grant(principal, TOPIC, own, PREFIXED, op) for op in ("Read", "Write")),
         Grant(principal, GROUP, settings.app_id, LITERAL, "Read"),
     ]
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import faust
 
+from pipeline.kafka.faust_transport import ScreeningApp
 from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
-from pipeline.security import faust_config
+from pipeline.security import delivery, faust_config
 from pipeline.settings import Settings
 from pipeline.worker.agents import register_worker
 from pipeline.worker.observer import NullObserver, PipelineObserver
@@ -34,7 +35,7 @@ class _Readiness:
 
 def faust_app(settings: Settings) -> faust.App:
     """The faust app with the worker's settings and no agents; the bench's pass-through uses it too."""
-    return faust.App(
+    app = ScreeningApp(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store=settings.store,
@@ -50,9 +51,14 @@ def faust_app(settings: Settings) -> faust.App:
         producer_max_request_size=INVALID_MAX_MESSAGE_BYTES + 64 * 1024,
         consumer_auto_offset_reset="earliest",
         producer_partitioner=RememberingPartitioner(),
+        # No task runs `on_leader`: without the assignor's leader topic the worker needs no topic
+        # beyond those `screening topics create` makes, so a principal without Create can run it.
+        topic_disable_leader=True,
         # TLS and SASL credentials and the producer's acks, from the one settings module.
         **faust_config(settings),
     )
+    app.producer_idempotence = delivery(settings).idempotence
+    return app
 
 
 def create_app(

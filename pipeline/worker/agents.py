@@ -71,7 +71,7 @@ def guarded_agent(app: faust.App, settings: Settings, topic: Any, name: str, han
     async def run(stream: Any) -> None:
         async for event in stream.events():
             message = event.message
-            for record in await guard.skipped_records(app, settings.bootstrap_servers, message):
+            for record in await guard.skipped_records(app, settings, message):
                 skipped = SourceRecord(
                     message.topic, message.partition, record.offset, record.key, record.value
                 )

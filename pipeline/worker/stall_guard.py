@@ -21,6 +21,9 @@ import logging
 import time
 from typing import Any
 
+from pipeline.kafka import clients
+from pipeline.settings import Settings
+
 log = logging.getLogger(__name__)
 
 # Idle for this long with records waiting: the records were skipped, not merely queued.
@@ -34,21 +37,17 @@ def committed_offset(app: Any, tp: Any) -> int | None:
 
 
 async def read_skipped(
-    bootstrap_servers: str, topic: str, partition: int, start: int, end: int, *, timeout_s: float = 30.0
+    settings: Settings, topic: str, partition: int, start: int, end: int, *, timeout_s: float = 30.0
 ) -> list[Any]:
-    """The records of `topic`/`partition` at offsets start..end-1, read with a consumer of our own.
+    """The records of `topic`/`partition` at offsets start..end-1, read with a consumer of our own
+    (connected with the settings' TLS and SASL, like every client of the worker).
 
     Offsets without a record (transaction markers) are simply absent from the result.
     """
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     tp = TopicPartition(topic, partition)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=8 * 1024 * 1024,
-    )
+    consumer = clients.async_consumer(settings, "skipped", max_partition_fetch_bytes=8 * 1024 * 1024)
     await consumer.start()
     records: list[Any] = []
     try:
@@ -102,12 +101,12 @@ class StallGuard:
         )
         return expected
 
-    async def skipped_records(self, app: Any, bootstrap_servers: str, message: Any) -> list[Any]:
+    async def skipped_records(self, app: Any, settings: Settings, message: Any) -> list[Any]:
         """Records before `message` in its partition that faust never handed to the agent."""
         start = self.skipped_before(message.partition, message.offset, committed_offset(app, message.tp))
         if start is None:
             return []
-        return await read_skipped(bootstrap_servers, message.topic, message.partition, start, message.offset)
+        return await read_skipped(settings, message.topic, message.partition, start, message.offset)
 
     def watch(self, app: Any) -> None:
         """Forget handled offsets on every assignment, and look for stalled partitions every 2 s."""

@@ -68,7 +68,7 @@ def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
         producer.send(topic, key=b"k", value=f"order-{n}".encode(), partition=0)
     producer.flush()
     producer.close()
-    records = asyncio.run(read_skipped(settings.bootstrap_servers, topic, 0, 2, 5))
+    records = asyncio.run(read_skipped(settings, topic, 0, 2, 5))
     assert [(r.offset, r.value) for r in records] == [(2, b"order-2"), (3, b"order-3"), (4, b"order-4")]
 
 
