@@ -1,9 +1,12 @@
-"""faust's aiokafka transport with the settings' producer idempotence.
+"""faust's aiokafka transport, fitted to a company cluster: the settings' producer idempotence, and
+topics the platform team made used without asking to create them again.
 
 faust 0.15 builds its AIOKafkaProducer from its own settings (`Producer._settings_default`: acks from
 `producer_acks`, no idempotence) and adds `enable_idempotence` only inside exactly-once
-transactions (`Producer._settings_extra`). An at-least-once worker that wants a retried send never
-to be written twice sets it here, on the one producer faust makes for the app and its tables.
+transactions (`Producer._settings_extra`); an at-least-once worker that wants a retried send never
+to be written twice sets it here. faust also declares every topic it uses at start and skips only
+those already in its producer's metadata, which may not list them yet: the broker then answers a
+principal without Create with an authorization error even for a topic that exists.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
+from aiokafka.errors import TopicAuthorizationFailedError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 
-class IdempotentProducer(faust_aiokafka.Producer):
+class ScreeningProducer(faust_aiokafka.Producer):
     """faust's producer with `enable_idempotence` from the app (`ScreeningApp.producer_idempotence`)."""
 
     def _settings_extra(self) -> Mapping[str, Any]:
@@ -24,18 +28,27 @@ class IdempotentProducer(faust_aiokafka.Producer):
             extra.setdefault("enable_idempotence", True)
         return extra
 
+    async def create_topic(self, topic: str, partitions: int, replication: int, **options: Any) -> None:
+        """faust's declaration, where a topic that exists needs no Create grant."""
+        try:
+            await super().create_topic(topic, partitions, replication, **options)
+        except TopicAuthorizationFailedError:
+            metadata = await self._ensure_producer().client.fetch_all_metadata()
+            if topic not in metadata.topics():
+                raise
 
-class IdempotentTransport(faust_aiokafka.Transport):
-    Producer = IdempotentProducer
+
+class ScreeningTransport(faust_aiokafka.Transport):
+    Producer = ScreeningProducer
 
 
 class ScreeningApp(faust.App):
-    """`faust.App` whose transports build `IdempotentProducer`s when `producer_idempotence` is set."""
+    """`faust.App` whose transports build `ScreeningProducer`s; `producer_idempotence` from settings."""
 
     producer_idempotence: bool = False
 
     def _new_transport(self) -> Any:
-        return IdempotentTransport(self.conf.broker_consumer, self)
+        return ScreeningTransport(self.conf.broker_consumer, self)
 
     def _new_producer_transport(self) -> Any:
-        return IdempotentTransport(self.conf.broker_producer, self)
+        return ScreeningTransport(self.conf.broker_producer, self)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.app import create_app
-from pipeline.kafka.faust_transport import IdempotentProducer
+from pipeline.kafka.faust_transport import ScreeningProducer
 from pipeline.settings import Settings
 
 
@@ -17,7 +17,7 @@ def faust_producer_options(settings: Settings) -> dict[str, object]:
     app = create_app(settings)
     app.finalize()
     faust_producer: Any = app.producer
-    assert isinstance(faust_producer, IdempotentProducer)
+    assert isinstance(faust_producer, ScreeningProducer)
     options = {**faust_producer._settings_default(), **faust_producer._settings_extra()}
 
     async def build() -> bool:

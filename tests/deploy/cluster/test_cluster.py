@@ -300,7 +300,7 @@ def test_a_paused_node_is_reported_paused_and_rejoins_when_resumed(secured_clust
 
 
 def test_node_commands_refuse_a_node_that_does_not_exist(secured_cluster: SecuredCluster) -> None:
-    for command in ("kill", "start-node", "pause", "resume"):
+    for command in ("kill", "start-node", "restart", "pause", "resume"):
         refused = cluster(command, "4", timeout=30)
         assert refused.returncode == 2, command
         assert "node must be 1, 2 or 3 (got '4')" in refused.stderr
