@@ -109,6 +109,8 @@ def operator_grants(settings: Settings, user: str) -> list[Grant]:
     references = [settings.topics.reference(kind) for kind in REFERENCE_KINDS]
     return [
         *_topics(user, "Create", every),
+        # Describe: to see which topics exist already and wait for the new ones' leaders.
+        *_topics(user, "Describe", every),
         *_topics(user, "DescribeConfigs", every),
         *_topics(user, "Write", references),
     ]

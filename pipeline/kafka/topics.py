@@ -178,12 +178,25 @@ def ensure_topics(
             for spec in missing
         }
         response = admin.create_topics(request, raise_errors=False)
+        created, already, failures = _outcomes(response)
         # kafka-python waits 10 s for new topics' leaders by default; a loaded broker creating many
         # partitions takes longer, and a topic used before its leaders exist fails its first sends.
-        admin.wait_for_topics(list(request), timeout_ms=TOPIC_READY_TIMEOUT_MS)
+        if created:
+            admin.wait_for_topics(created, timeout_ms=TOPIC_READY_TIMEOUT_MS)
     finally:
         admin.close()
+    if failures:
+        msg = "could not create topics: " + "; ".join(failures)
+        raise RuntimeError(msg)
+    existing = sorted([*existing, *already])
+    log.info("topics created=%d existing=%d", len(created), len(existing))
+    return created, existing
+
+
+def _outcomes(response: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """(created, already existing, failure lines) from a CreateTopics response."""
     created: list[str] = []
+    existing: list[str] = []
     failures: list[str] = []
     for result in response["topics"]:
         code = result["error_code"]
@@ -193,11 +206,7 @@ def ensure_topics(
             existing.append(result["name"])
         else:
             failures.append(f"{result['name']}: {result['error_message'] or code}")
-    if failures:
-        msg = "could not create topics: " + "; ".join(failures)
-        raise RuntimeError(msg)
-    log.info("topics created=%d existing=%d", len(created), len(existing))
-    return sorted(created), sorted(existing)
+    return sorted(created), sorted(existing), failures
 
 
 def list_topics(settings: Settings) -> dict[str, int]:

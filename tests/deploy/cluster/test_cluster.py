@@ -1,6 +1,6 @@
 """The secured cluster (deploy/kafka/cluster.sh) with kafka-python clients built by pipeline.security:
 TLS, SCRAM and ACLs first, then replication (three in-sync copies, acks=all writes through a node's
-death, a paused node). One module, so the cluster runs only while these tests do."""
+death, a paused node). The cluster runs while the session's cluster tests do (conftest.py)."""
 
 from __future__ import annotations
 
