@@ -17,8 +17,10 @@ tests/deploy/cluster runs the same scenarios with a few hundred.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,23 +106,29 @@ class LagSampler:
     def peak(self) -> int:
         return max((s.lag for s in self.samples), default=0)
 
-    def longest_stall(self, since: float) -> float:
-        """The longest time after `since` that a partition with orders waiting made no progress."""
-        longest = 0.0
-        stalled_from: dict[int, float] = {}
-        previous: dict[int, int] = {}
-        for sample in (s for s in self.samples if s.at >= since):
-            for partition, end in sample.ends.items():
-                done = sample.committed.get(partition, 0)
-                waiting = end > done
-                moved = done != previous.get(partition, -1)
-                previous[partition] = done
-                if not waiting or moved:
-                    stalled_from.pop(partition, None)
-                    continue
-                start = stalled_from.setdefault(partition, sample.at)
-                longest = max(longest, sample.at - start)
-        return round(longest, 1)
+
+def decision_times(settings: Settings, partitions: int) -> list[float]:
+    """The publish times (record timestamps, seconds) of every record on the run's decision topic."""
+    tps = [TopicPartition(settings.topics.decisions, p) for p in range(partitions)]
+    consumer = clients.consumer(settings, "gaps", request_timeout_ms=30_000)
+    times: list[float] = []
+    try:
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        deadline = time.monotonic() + 300
+        while any(consumer.position(tp) < ends[tp] for tp in tps) and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=1000, max_records=5000).values():
+                times.extend(record.timestamp / 1000 for record in records)
+    finally:
+        consumer.close()
+    return sorted(times)
+
+
+def longest_gap(times: list[float], since: float, until: float) -> float:
+    """The longest time between `since` and `until` in which no decision was published."""
+    inside = [since, *(t for t in times if since < t < until), until]
+    return round(max(b - a for a, b in itertools.pairwise(inside)), 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +143,7 @@ class FaultFigures:
     overdrawn_licences: int
     resent: int
     recover_s: float
+    gap_before_fault_s: float
     replicas_in_sync_after_s: float
     lag_peak: int
     run_s: float
@@ -152,7 +161,8 @@ class FaultFigures:
     def row(self) -> str:
         return (
             f"| {self.fault} | {self.orders:,} | {self.lost} | {self.duplicated} | {self.wrongly_released} | "
-            f"{self.overdrawn_licences} | {self.resent:,} | {self.recover_s} s | "
+            f"{self.overdrawn_licences} | {self.resent:,} | "
+            f"{self.recover_s} s ({self.gap_before_fault_s} s) | "
             f"{self.replicas_in_sync_after_s} s | {self.lag_peak:,} | {self.run_s} s | {self.load_average} |"
         )
 
@@ -240,28 +250,35 @@ def run_fault(fault: str, orders: int, log_dir: Path, *, rate: float = 300.0) ->
         # The fault strikes mid-stream: a third of the orders sent, some already screened.
         while run.produced < orders // 3 and producer.is_alive():
             time.sleep(0.2)
-        fault_at = time.monotonic()
+        fault_at, fault_wall = time.monotonic(), time.time()
         INJECT[fault](admin)
         in_sync_after = round(wait_for_isr(admin, admin.topics.orders, 3) + time.monotonic() - fault_at, 1)
+        fault_over = time.time()
         producer.join()
         if failures:
             raise failures[0]
-        report = run.settle(timeout_s=max(180.0, orders / 50))
+        report = run.settle(timeout_s=max(300.0, orders / 30))
         run_s = round(time.monotonic() - started, 1)
         sampler.stop()
         exit_code, checked = _conservation_check(run, log_dir)
+        published = decision_times(admin, PARTITIONS)
+        # Orders arrive steadily: a pause in the decisions, from the fault to the last decision, is
+        # the time the fault stopped the flow; beside it the longest pause as long before the fault.
+        first = published[0] if published else fault_wall
+        window = fault_over - fault_wall
         overdrawn = checked.get("overdrawn_licences")
         figures = FaultFigures(
             fault=fault,
             orders=run.produced,
-            decided=report.decided - report.republished,
+            decided=report.decided,
             dead_lettered=report.dead_lettered,
             lost=report.lost,
             duplicated=report.duplicated,
             wrongly_released=report.wrongly_released,
             overdrawn_licences=overdrawn if isinstance(overdrawn, int) else len(run.overdraws()),
             resent=report.republished,
-            recover_s=sampler.longest_stall(fault_at),
+            recover_s=longest_gap(published, fault_wall, published[-1] if published else fault_over),
+            gap_before_fault_s=longest_gap(published, first, min(fault_wall, first + window)),
             replicas_in_sync_after_s=in_sync_after,
             lag_peak=sampler.peak(),
             run_s=run_s,
@@ -280,7 +297,8 @@ def run_fault(fault: str, orders: int, log_dir: Path, *, rate: float = 300.0) ->
 
 
 HEADER = (
-    "| Fault | Orders | Lost | Duplicated | Wrongly released | Over-drawn | Re-sent | Time to recover | "
+    "| Fault | Orders | Lost | Duplicated | Wrongly released | Over-drawn | Re-sent | "
+    "Time to recover (longest pause in decisions; before the fault) | "
     "All replicas in sync after | Lag peak | Run | Load avg |\n" + "|---" * 12 + "|"
 )
 
@@ -290,15 +308,20 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--orders", type=int, default=20_000, help="orders per fault run")
-    parser.add_argument("--rate", type=float, default=300.0, help="orders sent per second")
+    parser.add_argument("--rate", type=float, default=150.0, help="orders sent per second")
+    parser.add_argument("--log-dir", type=Path, help="keep the workers' logs here (default: discarded)")
     parser.add_argument("--fault", choices=FAULTS, action="append", help="run only these (default: all)")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM, a run still stops its workers and resumes a paused node (`finally`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not running():
         cluster_ok("start")
     rows = []
     with tempfile.TemporaryDirectory(prefix="cluster-faults-") as directory:
         for fault in args.fault or FAULTS:
-            figures = run_fault(fault, args.orders, Path(directory), rate=args.rate)
+            logs = args.log_dir / fault if args.log_dir else Path(directory) / fault
+            logs.mkdir(parents=True, exist_ok=True)
+            figures = run_fault(fault, args.orders, logs, rate=args.rate)
             rows.append(figures)
             print(figures.row(), flush=True)
     print(HEADER)
