@@ -216,14 +216,16 @@ def _conservation_check(run: FaultRun, directory: Path) -> tuple[int, dict[str, 
     mark = directory / "mark.json"
     mark.write_text(json.dumps(run.mark.to_json()), encoding="utf-8")
     command = [sys.executable, "-m", "pipeline.cli", "conservation", "check", "--since", str(mark)]
-    command += ["--expect", str(run.produced), "--wait", "60", "--baseline", "--json"]
+    # The check reads the whole run back (twice the orders, over TLS): on a loaded host that takes
+    # minutes; it stops as soon as every order is accounted for.
+    command += ["--expect", str(run.produced), "--wait", "900", "--baseline", "--json"]
     done = subprocess.run(
         command,
         env={**os.environ, **settings_env(run.settings)},
         capture_output=True,
         text=True,
         check=False,
-        timeout=900,
+        timeout=1200,
         cwd=PROJECT_ROOT,
     )
     report: dict[str, object] = json.loads(done.stdout) if done.stdout.strip().startswith("{") else {}
