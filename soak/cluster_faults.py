@@ -247,7 +247,10 @@ def run_fault(fault: str, orders: int, log_dir: Path, *, rate: float = 300.0) ->
         sampler.start()
         started = time.monotonic()
         failures: list[Exception] = []
-        producer = threading.Thread(target=_produce_steadily, args=(run, orders, rate, failures))
+        # A daemon: a run stopped with SIGTERM must not go on sending orders nobody will read.
+        producer = threading.Thread(
+            target=_produce_steadily, args=(run, orders, rate, failures), name="orders", daemon=True
+        )
         producer.start()
         # The fault strikes mid-stream: a third of the orders sent, some already screened.
         while run.produced < orders // 3 and producer.is_alive():
