@@ -49,11 +49,15 @@ def _topics(principal: str, operation: str, names: Iterable[str]) -> list[Grant]
 
 
 def worker_grants(settings: Settings, user: str) -> list[Grant]:
-    """Reads orders, the reference topics and its own internal flow; writes its outputs only."""
+    """Reads orders, the reference topics and its own internal flow; writes its outputs only.
+
+    Least privilege: it never reads its own decisions back (licence outcomes and reviewers'
+    follow-ups reach it on `decisions.followups`) and creates no topic: `screening topics create`,
+    run as the operator, makes every topic it uses, its table changelogs included."""
     names = settings.topics
     internal = (names.licence_draws, names.rescreen, names.decision_followups)
     references = (*(names.reference(kind) for kind in REFERENCE_KINDS), names.allowlist)
-    reads = (names.orders, names.decisions, *internal, *references)
+    reads = (names.orders, *internal, *references)
     writes = (
         names.hold,
         names.license,
@@ -65,15 +69,12 @@ def worker_grants(settings: Settings, user: str) -> list[Grant]:
         *internal,
     )
     principal = f"User:{user}"
-    # faust's own topics (table changelogs, the assignor's leader topic) all start with the app id.
+    # faust's own topics (the table changelogs) start with the app id.
     own = f"{settings.app_id}-"
     return [
         *_topics(user, "Read", reads),
         *_topics(user, "Write", writes),
-        *(
-            Grant(principal, TOPIC, own, PREFIXED, op)
-            for op in ("Read", "Write", "Create", "DescribeConfigs")
-        ),
+        *(Grant(principal, TOPIC, own, PREFIXED, op) for op in ("Read", "Write")),
         Grant(principal, GROUP, settings.app_id, LITERAL, "Read"),
     ]
 
@@ -127,6 +128,8 @@ def operator_grants(settings: Settings, user: str) -> list[Grant]:
     references = [settings.topics.reference(kind) for kind in REFERENCE_KINDS]
     return [
         *_topics(user, "Create", every),
+        # Describe: to see which topics exist already and wait for the new ones' leaders.
+        *_topics(user, "Describe", every),
         *_topics(user, "DescribeConfigs", every),
         *_topics(user, "Write", references),
     ]

@@ -11,11 +11,12 @@ import faust
 
 from pipeline.flow.partitioner import RememberingPartitioner
 from pipeline.flow.tracking import OrderTracker
+from pipeline.kafka.faust_transport import ScreeningApp
 from pipeline.kafka.lag import GroupReader
 from pipeline.kafka.topics import INVALID_MAX_MESSAGE_BYTES
 from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
-from pipeline.security import faust_config
+from pipeline.security import delivery, faust_config
 from pipeline.settings import Settings
 from pipeline.worker.agents import register_worker
 from pipeline.worker.observer import NullObserver, PipelineObserver
@@ -43,7 +44,7 @@ class _Readiness:
 
 def faust_app(settings: Settings) -> faust.App:
     """The faust app with the worker's settings and no agents; the bench's pass-through uses it too."""
-    return faust.App(
+    app = ScreeningApp(
         settings.app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.bootstrap_servers.split(",")],
         store=settings.store,
@@ -60,9 +61,14 @@ def faust_app(settings: Settings) -> faust.App:
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
         consumer_auto_offset_reset="earliest",
         producer_partitioner=RememberingPartitioner(),
+        # No task runs `on_leader`: without the assignor's leader topic the worker needs no topic
+        # beyond those `screening topics create` makes, so a principal without Create can run it.
+        topic_disable_leader=True,
         # TLS and SASL credentials and the producer's acks, from the one settings module.
         **faust_config(settings),
     )
+    app.producer_idempotence = delivery(settings).idempotence
+    return app
 
 
 def create_app(

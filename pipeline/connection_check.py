@@ -24,7 +24,14 @@ _LET_CLOSE_S = 0.05
 
 
 class ConnectionCheckError(RuntimeError):
-    """The one line saying what failed (address, user, file or topic named)."""
+    """The one line saying what failed (address, user, file or topic named).
+
+    `retriable`: no broker answered (down, restarting, not reachable yet), so trying again later may
+    work; a refused login or certificate, or a setting that cannot work, will not change by waiting."""
+
+    def __init__(self, line: str, *, retriable: bool = False) -> None:
+        super().__init__(line)
+        self.retriable = retriable
 
 
 def _servers(settings: Settings) -> list[tuple[str, int]]:
@@ -88,7 +95,10 @@ async def check_connection(settings: Settings, *, timeout_s: float = 10.0) -> st
         await conn.close()
         who = f" as {security.username!r}" if security.uses_sasl else ""
         return f"connected to {address}{who} over {security.protocol}"
-    raise ConnectionCheckError("; ".join(unreachable) or "SCREENING_BOOTSTRAP_SERVERS is empty")
+    if not unreachable:
+        msg = "SCREENING_BOOTSTRAP_SERVERS is empty"
+        raise ConnectionCheckError(msg)
+    raise ConnectionCheckError("; ".join(unreachable), retriable=True)
 
 
 def missing_access(settings: Settings, grants: Iterable[Grant]) -> list[str]:

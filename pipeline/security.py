@@ -260,8 +260,8 @@ def aiokafka_producer_config(settings: Settings) -> dict[str, Any]:
 def faust_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `faust.App`: `broker_credentials` and `producer_acks`.
 
-    faust enables producer idempotence only inside its exactly-once transactions; an app that
-    wants it with at-least-once sets it on faust's producer itself (see `delivery`).
+    faust enables producer idempotence only inside its exactly-once transactions; the worker's app
+    sets it on faust's producer itself (`pipeline/kafka/faust_transport.py`, from `delivery`).
     """
     import faust
 

@@ -112,6 +112,9 @@ class Settings:
     topic_prefix: str = ""
     order_partitions: int = 12
     replication_factor: int = 1
+    # Written into each topic `screening topics create` makes: with acks=all, a write needs this many
+    # in-sync copies (2 of 3 on a company cluster: one broker may be down, none may be lost).
+    min_insync_replicas: int = 1
     web_port: int = 6066
     web_host: str = "127.0.0.1"
     store: str = "memory://"
@@ -211,6 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         topic_prefix=env.get("SCREENING_TOPIC_PREFIX", base.topic_prefix),
         order_partitions=int(env.get("SCREENING_ORDER_PARTITIONS", base.order_partitions)),
         replication_factor=int(env.get("SCREENING_REPLICATION_FACTOR", base.replication_factor)),
+        min_insync_replicas=int(env.get("SCREENING_MIN_INSYNC_REPLICAS", base.min_insync_replicas)),
         web_port=int(env.get("SCREENING_WEB_PORT", base.web_port)),
         web_host=env.get("SCREENING_WEB_HOST", base.web_host),
         store=env.get("SCREENING_STORE", base.store),
@@ -281,12 +285,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The `SCREENING_*` variables that make a worker subprocess load `settings` (the inverse of
-    `load_settings` for what a worker's own topics, group, web port, store and reference files are)."""
+    `load_settings` for what a worker's own topics, group, web port, store, reference files and
+    connection security are)."""
     return {
+        **security_env(settings),
         "SCREENING_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "SCREENING_APP_ID": settings.app_id,
         "SCREENING_TOPIC_PREFIX": settings.topic_prefix,
         "SCREENING_ORDER_PARTITIONS": str(settings.order_partitions),
+        "SCREENING_REPLICATION_FACTOR": str(settings.replication_factor),
+        "SCREENING_MIN_INSYNC_REPLICAS": str(settings.min_insync_replicas),
         "SCREENING_WEB_PORT": str(settings.web_port),
         "SCREENING_WEB_HOST": settings.web_host,
         "SCREENING_STORE": settings.store,

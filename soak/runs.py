@@ -19,7 +19,7 @@ from pipeline.audit.licences import Overdraw, drawn_totals, overdrawn
 from pipeline.harness.worker_process import WorkerProcess
 from pipeline.intake import parse_order
 from pipeline.kafka.orders import produce_keyed
-from pipeline.kafka.readback import ConservationProbe, mark_run
+from pipeline.kafka.readback import ConservationProbe, RunMark, mark_run
 from pipeline.kafka.topics import ensure_topics
 from pipeline.reference.snapshot import parse_licences
 from pipeline.settings import PROJECT_ROOT, Settings
@@ -48,8 +48,11 @@ def run_settings(base: Settings, name: str) -> Settings:
 class FaultRun:
     """One run on its own topics and consumer group: produce orders, run workers, read back."""
 
-    def __init__(self, settings: Settings, log_dir: Path) -> None:
+    def __init__(self, settings: Settings, log_dir: Path, worker_settings: Settings | None = None) -> None:
+        """`settings` create the topics, produce and read back; workers run with `worker_settings`
+        (on a secured cluster: the worker principal, on the same topics) or else with `settings`."""
         self.settings = settings
+        self.worker_settings = worker_settings or settings
         self.log_dir = log_dir
         self.workers: list[WorkerProcess] = []
         self.produced = 0
@@ -63,6 +66,11 @@ class FaultRun:
         self._mark = mark_run(settings)
         self.probe = ConservationProbe(settings, self._mark, keep_orders=True)
 
+    @property
+    def mark(self) -> RunMark:
+        """Where the run starts, for `screening conservation check --since`."""
+        return self._mark
+
     def reopen_probe(self) -> None:
         """A fresh probe from the run's start, e.g. after the broker was restarted under the old one."""
         self.probe.close()
@@ -70,7 +78,7 @@ class FaultRun:
 
     def start_worker(self, name: str | None = None, *, ready: bool = True) -> WorkerProcess:
         name = name or f"w{len(self.workers)}"
-        worker = WorkerProcess(self.settings, self.log_dir, name, FAST_GROUP_ENV).start()
+        worker = WorkerProcess(self.worker_settings, self.log_dir, name, FAST_GROUP_ENV).start()
         self.workers.append(worker)
         if ready:
             worker.wait_ready()

@@ -3,6 +3,7 @@
 # SASL/SCRAM-SHA-512, ACLs), from the same jars as broker.sh. For the cluster and fault tests.
 #   cluster.sh start|stop|status|wait        the whole cluster (start and stop are idempotent)
 #   cluster.sh kill N|start-node N            kill -9 node N / start it again and wait until it is live
+#   cluster.sh restart N                      stop node N cleanly (SIGTERM), start it, wait until it is live
 #   cluster.sh pause N|resume N               SIGSTOP / SIGCONT node N (a node that stops answering)
 #   cluster.sh env USER                       the SCREENING_* lines that connect as USER
 #   cluster.sh acls                           the ACLs of every role, as kafka-acls.sh lines
@@ -179,6 +180,7 @@ export SCREENING_SASL_USERNAME=$user
 export SCREENING_SASL_PASSWORD_FILE=$SECRETS_DIR/$user.password
 export SCREENING_SSL_CAFILE=$TLS_DIR/ca.pem
 export SCREENING_REPLICATION_FACTOR=3
+export SCREENING_MIN_INSYNC_REPLICAS=2
 ENV
     done
 }
@@ -287,6 +289,16 @@ cmd_start_node() {
     echo "Node $1 is live"
 }
 
+cmd_restart() { # one step of a rolling restart
+    check_node "$1"
+    require_venv
+    [[ -f "$(node_dir "$1")/server.properties" ]] || { echo "error: start the cluster first" >&2; return 1; }
+    stop_node "$1"
+    launch_node "$1"
+    wait_for "$1"
+    echo "Node $1 restarted and live"
+}
+
 cmd_signal() { # pause|resume N
     local pid
     check_node "$2"
@@ -314,11 +326,12 @@ case "${1:-}" in
     wait) cmd_wait ;;
     kill) cmd_kill "${2:-}" ;;
     start-node) cmd_start_node "${2:-}" ;;
+    restart) cmd_restart "${2:-}" ;;
     pause | resume) cmd_signal "$1" "${2:-}" ;;
     env) cmd_env "${2:-}" ;;
     acls) require_venv && admin print-acls ;;
     *)
-        echo "usage: $0 start|stop|status|wait|kill N|start-node N|pause N|resume N|env USER|acls" >&2
+        echo "usage: $0 start|stop|status|wait|kill N|start-node N|restart N|pause N|resume N|env USER|acls" >&2
         exit 2
         ;;
 esac

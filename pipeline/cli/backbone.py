@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -20,9 +21,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     topics = subparsers.add_parser("topics", help="create or list the pipeline's topics")
     actions = topics.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("create", help="create missing topics (idempotent)").set_defaults(
-        handler=_topics_create
+    create = actions.add_parser(
+        "create",
+        help="create missing topics (idempotent) with SCREENING_REPLICATION_FACTOR and "
+        "SCREENING_MIN_INSYNC_REPLICAS",
     )
+    create.add_argument(
+        "--allow-single-replica",
+        action="store_true",
+        help="create order-flow topics with replication 1 even on a cluster of three brokers or more",
+    )
+    create.set_defaults(handler=_topics_create)
     actions.add_parser("list", help="list topics and partition counts").set_defaults(handler=_topics_list)
 
     produce = subparsers.add_parser("produce", help="send a JSONL file of orders to the orders topic")
@@ -51,9 +60,13 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _topics_create(args: argparse.Namespace) -> int:
-    from pipeline.kafka.topics import ensure_topics
+    from pipeline.kafka.topics import TopicPlanError, ensure_topics
 
-    created, existing = ensure_topics(_settings(args))
+    try:
+        created, existing = ensure_topics(_settings(args), allow_single_replica=args.allow_single_replica)
+    except TopicPlanError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     Console().print(f"topics: {len(created)} created, {len(existing)} already present")
     return 0
 

@@ -113,6 +113,14 @@ class WorkerProcess:
         assert self._process is not None, "worker not started"
         return self._process.wait()
 
+    def wait_exit(self, timeout_s: float) -> int | None:
+        """The exit code once the worker exits within `timeout_s`, else None (it is still running)."""
+        assert self._process is not None, "worker not started"
+        try:
+            return self._process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
     def kill9(self) -> None:
         """The crash a worker cannot clean up after: SIGKILL to its whole process group."""
         if self.alive():

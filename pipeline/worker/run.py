@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings
@@ -10,6 +12,9 @@ from pipeline.worker.observer import PipelineObserver
 
 if TYPE_CHECKING:
     import faust
+
+# Exit code of a worker that must not start: its login, certificate or grants were refused.
+START_REFUSED = 2
 
 
 def quiet_worker(app: faust.App, settings: Settings) -> faust.Worker:
@@ -26,6 +31,21 @@ def quiet_worker(app: faust.App, settings: Settings) -> faust.Worker:
     return worker
 
 
+def wait_for_cluster(settings: Settings) -> str | None:
+    """Run the preflight (pipeline/worker/preflight.py) on the loop faust will then use; the reason
+    the worker must not start, or None."""
+    from pipeline.worker.preflight import StartRefusedError, preflight
+
+    # Not asyncio.run: it leaves no current loop behind, and faust takes the current one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(preflight(settings))
+    except StartRefusedError as refused:
+        return str(refused)
+    return None
+
+
 def run_worker(settings: Settings, observer: PipelineObserver | None = None) -> int:
     """Block until the worker stops (SIGINT/SIGTERM); return its exit code.
 
@@ -40,6 +60,10 @@ def run_worker(settings: Settings, observer: PipelineObserver | None = None) -> 
     logging.basicConfig(level=settings.log_level)
     # faust creates only the last level of its data dir; a fresh clone has no .run/worker yet.
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    refused = wait_for_cluster(settings)
+    if refused is not None:
+        print(f"screening worker: {refused}", file=sys.stderr)
+        return START_REFUSED
     registry: CollectorRegistry | None = None
     if observer is None:
         registry = CollectorRegistry()

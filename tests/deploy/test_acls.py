@@ -42,9 +42,25 @@ def test_the_worker_reads_orders_but_never_writes_them_or_the_reviewers_topics()
     written = topics_of(plan, "User:worker", "Write")
     assert not written & {names.orders, names.holds_reviews, names.audit, names.allowlist}
     assert {names.hold, names.license, names.release, names.decisions} <= written
-    # Its own group and faust's internal topics (changelogs, assignor), by the app id.
+    # Its own group and faust's internal topics (the changelogs), by the app id.
     assert Grant("User:worker", "group", "app", "literal", "Read") in plan
-    assert Grant("User:worker", TOPIC, "app-", PREFIXED, "Create") in plan
+    assert Grant("User:worker", TOPIC, "app-", PREFIXED, "Read") in plan
+
+
+def test_the_worker_holds_least_privilege_no_create_and_no_reading_back_its_decisions() -> None:
+    settings = Settings(app_id="app")
+    names = settings.topics
+    worker = [g for g in acl_plan(settings) if g.principal == "User:worker"]
+    assert {g.operation for g in worker} == {"Read", "Write"}
+    assert names.decisions not in topics_of(worker, "User:worker", "Read")
+    assert topics_of(worker, "User:worker", "Read") == {
+        names.orders,
+        names.licence_draws,
+        names.rescreen,
+        names.decision_followups,
+        *(names.reference(kind) for kind in ("rules", "parties", "party-master", "products", "licences")),
+        "app-",
+    }
 
 
 def test_the_console_writes_reviews_and_the_allowlist_but_not_orders() -> None:

@@ -14,7 +14,7 @@ from pipeline.kafka.topics import topic_specs
 from tests.deploy.cluster.secured import CLUSTER_DIR, SecuredCluster, cluster, running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def secured_cluster() -> Iterator[SecuredCluster]:
     was_running = running()
     # A cluster this session starts begins empty: earlier sessions' topics would slow every start.

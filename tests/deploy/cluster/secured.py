@@ -7,34 +7,16 @@ creates their topics with replication 3, so runs never see each other's data.
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
 import time
 from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer
 
+from pipeline.harness.cluster import CLUSTER_DIR, USERS, cluster, env_file, running
 from pipeline.security import kafka_python_config
-from pipeline.settings import PROJECT_ROOT, Settings, load_settings
+from pipeline.settings import Settings, load_settings
 
-CLUSTER = PROJECT_ROOT / "deploy" / "kafka" / "cluster.sh"
-CLUSTER_DIR = PROJECT_ROOT / ".run" / "cluster"
-USERS = ("admin", "operator", "worker", "console", "producer")
-
-
-def cluster(*args: str, timeout: float = 600, fresh: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KAFKA_CLUSTER_FRESH": "1"} if fresh else None
-    return subprocess.run(
-        ["bash", str(CLUSTER), *args], capture_output=True, text=True, check=False, timeout=timeout, env=env
-    )
-
-
-def env_file(path: Path) -> dict[str, str]:
-    """The `export NAME=value` lines cluster.sh writes for a user, as a mapping."""
-    pairs = (
-        line.removeprefix("export ").split("=", 1) for line in path.read_text().splitlines() if "=" in line
-    )
-    return dict(pairs)
+__all__ = ["CLUSTER_DIR", "USERS", "SecuredCluster", "cluster", "read_values", "running"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,10 +39,6 @@ class SecuredCluster:
             request_timeout_ms=30_000,
             **kafka_python_config(settings),
         )
-
-
-def running() -> bool:
-    return cluster("status", timeout=30).stdout.count(": running") == 3
 
 
 def read_values(consumer: KafkaConsumer, prefix: bytes, count: int, timeout_s: float = 60) -> list[bytes]:

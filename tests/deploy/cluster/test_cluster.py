@@ -1,6 +1,6 @@
 """The secured cluster (deploy/kafka/cluster.sh) with kafka-python clients built by pipeline.security:
 TLS, SCRAM and ACLs first, then replication (three in-sync copies, acks=all writes through a node's
-death, a paused node). One module, so the cluster runs only while these tests do."""
+death, a paused node). The cluster runs while the session's cluster tests do (conftest.py)."""
 
 from __future__ import annotations
 
@@ -301,7 +301,7 @@ def test_a_paused_node_is_reported_paused_and_rejoins_when_resumed(secured_clust
 
 
 def test_node_commands_refuse_a_node_that_does_not_exist(secured_cluster: SecuredCluster) -> None:
-    for command in ("kill", "start-node", "pause", "resume"):
+    for command in ("kill", "start-node", "restart", "pause", "resume"):
         refused = cluster(command, "4", timeout=30)
         assert refused.returncode == 2, command
         assert "node must be 1, 2 or 3 (got '4')" in refused.stderr

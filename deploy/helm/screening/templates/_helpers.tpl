@@ -67,6 +67,8 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.topics.orderPartitions | quote }}
 - name: SCREENING_REPLICATION_FACTOR
   value: {{ .Values.topics.replicationFactor | quote }}
+- name: SCREENING_MIN_INSYNC_REPLICAS
+  value: {{ .Values.topics.minInsyncReplicas | quote }}
 - name: SCREENING_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
 {{- end -}}
