@@ -59,6 +59,7 @@ def test_the_worker_holds_least_privilege_no_create_and_no_reading_back_its_deci
         names.rescreen,
         names.decision_followups,
         *(names.reference(kind) for kind in ("rules", "parties", "party-master", "products", "licences")),
+        names.allowlist,  # reviewers' clearances, followed as reference data
         "app-",
     }
 

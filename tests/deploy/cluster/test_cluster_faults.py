@@ -13,7 +13,17 @@ from pipeline.harness.cluster import cluster
 from soak.cluster_faults import FAULTS, run_fault
 from tests.deploy.cluster.secured import SecuredCluster
 
-pytestmark = [pytest.mark.cluster, pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.kafka,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    # kafka-python's selector can drop a TLS socket to a paused broker without closing it.
+    pytest.mark.filterwarnings("ignore:unclosed <ssl.SSLSocket:ResourceWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <ssl.SSLSocket:pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 
 ORDERS = 300
 
