@@ -1,7 +1,8 @@
 """The audit trail as the console searches it: the latest records of `holds.audit`, newest first.
 
 `holds.audit` is kept forever; the console keeps the most recent `limit` records in memory (a day of
-200 holds writes a few thousand), and says when older ones were left out.
+200 holds writes a few thousand), and says when older ones were left out. It also indexes, per order,
+the newest kept record of a review that closed the hold: the closed-holds view's restart-proof source.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.holds.closed import closed_from_audit
 from schemas.review import AuditRecord
 
 DEFAULT_LIMIT = 200_000
@@ -66,6 +68,8 @@ class AuditLog:
         self._records: OrderedDict[str, tuple[AuditRecord, _Keys]] = OrderedDict()
         self._limit = limit
         self._actions: set[str] = set()
+        # Order id to its newest kept audit record of a review that closed its hold.
+        self._closings: dict[str, AuditRecord] = {}
         self.dropped = 0
 
     def add(self, record: AuditRecord) -> bool:
@@ -73,10 +77,23 @@ class AuditLog:
             return False
         self._records[record.audit_id] = (record, _keys(record))
         self._actions.add(record.action)
+        if record.order_id and closed_from_audit(record) is not None:
+            known = self._closings.get(record.order_id)
+            if known is None or record.at >= known.at:
+                self._closings[record.order_id] = record
         if len(self._records) > self._limit:
-            self._records.popitem(last=False)
+            _, (evicted, _) = self._records.popitem(last=False)
+            if evicted.order_id and self._closings.get(evicted.order_id) is evicted:
+                del self._closings[evicted.order_id]
             self.dropped += 1
         return True
+
+    def closings(self) -> list[AuditRecord]:
+        """Per order, the newest kept record of a review that closed its hold."""
+        return list(self._closings.values())
+
+    def closing(self, order_id: str) -> AuditRecord | None:
+        return self._closings.get(order_id)
 
     def search(self, query: AuditQuery) -> list[AuditRecord]:
         # Records arrive about in time order, so the newest-first sort has little left to do.
