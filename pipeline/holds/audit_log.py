@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.holds.closed import closed_from_audit
+from pipeline.holds.closed import ClosedHold, closed_from_audit
 from schemas.review import AuditRecord
 
 DEFAULT_LIMIT = 200_000
@@ -68,8 +68,8 @@ class AuditLog:
         self._records: OrderedDict[str, tuple[AuditRecord, _Keys]] = OrderedDict()
         self._limit = limit
         self._actions: set[str] = set()
-        # Order id to its newest kept audit record of a review that closed its hold.
-        self._closings: dict[str, AuditRecord] = {}
+        # Order id to the close its newest kept review record made, and that record's audit id.
+        self._closings: dict[str, tuple[str, ClosedHold]] = {}
         self.dropped = 0
 
     def add(self, record: AuditRecord) -> bool:
@@ -77,23 +77,25 @@ class AuditLog:
             return False
         self._records[record.audit_id] = (record, _keys(record))
         self._actions.add(record.action)
-        if record.order_id and closed_from_audit(record) is not None:
-            known = self._closings.get(record.order_id)
-            if known is None or record.at >= known.at:
-                self._closings[record.order_id] = record
+        if (closed := closed_from_audit(record)) is not None:
+            known = self._closings.get(closed.order_id)
+            if known is None or closed.closed_at >= known[1].closed_at:
+                self._closings[closed.order_id] = (record.audit_id, closed)
         if len(self._records) > self._limit:
-            _, (evicted, _) = self._records.popitem(last=False)
-            if evicted.order_id and self._closings.get(evicted.order_id) is evicted:
-                del self._closings[evicted.order_id]
+            evicted_id, (evicted, _) = self._records.popitem(last=False)
+            known = self._closings.get(evicted.order_id or "")
+            if known is not None and known[0] == evicted_id:
+                del self._closings[known[1].order_id]
             self.dropped += 1
         return True
 
-    def closings(self) -> list[AuditRecord]:
-        """Per order, the newest kept record of a review that closed its hold."""
-        return list(self._closings.values())
+    def closings(self) -> list[ClosedHold]:
+        """Per order, the close its newest kept review record made."""
+        return [closed for _, closed in self._closings.values()]
 
-    def closing(self, order_id: str) -> AuditRecord | None:
-        return self._closings.get(order_id)
+    def closing(self, order_id: str) -> ClosedHold | None:
+        known = self._closings.get(order_id)
+        return known[1] if known is not None else None
 
     def search(self, query: AuditQuery) -> list[AuditRecord]:
         # Records arrive about in time order, so the newest-first sort has little left to do.

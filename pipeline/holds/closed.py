@@ -8,7 +8,7 @@ open again is not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from schemas.decision import DecisionRecord, Route
 from schemas.review import AuditOutcome, AuditRecord, ReviewAction
 
 _CLOSED_AS = {Route.RELEASE: "released", Route.LICENSE: "sent to licensing"}
+_REVIEW_ACTIONS = frozenset(ReviewAction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ def closed_from_audit(record: AuditRecord) -> ClosedHold | None:
         closed_as = "denied"
     else:
         route = applied_route(record.detail)
-        if route is None or route is Route.HOLD or record.action not in set(ReviewAction):
+        if route is None or route is Route.HOLD or record.action not in _REVIEW_ACTIONS:
             return None
         closed_as = _CLOSED_AS[route]
     return ClosedHold(
@@ -99,12 +100,12 @@ def closed_from_audit(record: AuditRecord) -> ClosedHold | None:
 
 
 def closed_holds(
-    entries: Iterable[OrderFile], order: str = "", audited: Iterable[AuditRecord] = ()
+    entries: Iterable[OrderFile], order: str = "", audited: Iterable[ClosedHold] = ()
 ) -> list[ClosedHold]:
     """Closed holds whose order id contains `order` (case-blind), most recently closed first.
 
-    `entries` are the queue's files (open ones mark orders held again); `audited` the audit records
-    that may close a hold. What the queue saw wins for its order: it has the findings and hold time.
+    `entries` are the queue's files (open ones mark orders held again); `audited` the closes the
+    audit trail records. What the queue saw wins for its order: it has the findings and hold time.
     """
     folded = order.casefold()
     found: dict[str, ClosedHold] = {}
@@ -114,7 +115,7 @@ def closed_holds(
             open_now.add(entry.order_id)
         elif folded in entry.order_id.casefold() and (closed := closed_hold(entry)) is not None:
             found[entry.order_id] = closed
-    for closed in _audited_closes(audited):
+    for closed in audited:
         known = found.get(closed.order_id)
         if closed.order_id in open_now or (known is not None and known.held_since is not None):
             continue
@@ -123,14 +124,12 @@ def closed_holds(
     return sorted(found.values(), key=lambda c: (c.closed_at, c.order_id), reverse=True)
 
 
-def closed_order(entry: OrderFile | None, audited: AuditRecord | None) -> ClosedHold | None:
-    """How one order's hold closed: from its queue file, else from its latest closing audit record."""
+def closed_order(entry: OrderFile | None, audited: ClosedHold | None) -> ClosedHold | None:
+    """How one order's hold closed: from its queue file, else from its latest audited close."""
     if entry is not None and entry.is_open_hold:
         return None
     live = closed_hold(entry) if entry is not None else None
-    if live is not None:
-        return live
-    return closed_from_audit(audited) if audited is not None else None
+    return live if live is not None else audited
 
 
 def closed_json(closed: ClosedHold) -> dict[str, str | None]:
@@ -145,9 +144,3 @@ def closed_json(closed: ClosedHold) -> dict[str, str | None]:
         "why_held": closed.why_held,
         "held_since": closed.held_since.isoformat() if closed.held_since else None,
     }
-
-
-def _audited_closes(records: Iterable[AuditRecord]) -> Iterator[ClosedHold]:
-    for record in records:
-        if (closed := closed_from_audit(record)) is not None:
-            yield closed

@@ -81,8 +81,8 @@ def test_the_audit_log_keeps_each_orders_newest_close_replays_change_nothing_and
     other = _audit("o-2", ReviewAction.DENY, Route.HOLD, minutes=2)
     for record in (early, late, other, late, early):  # read twice: the replay is ignored
         log.add(record)
-    assert {r.order_id: r.actor for r in log.closings()} == {"o-1": "bob", "o-2": "alice"}
-    assert log.closing("o-1") == late
+    assert {c.order_id: c.closed_by for c in log.closings()} == {"o-1": "bob", "o-2": "alice"}
+    assert log.closing("o-1") == closed_from_audit(late)
 
     log.add(_audit("o-3", "claim", None, minutes=6))  # evicts `early`: o-1 keeps its newer close
     log.add(_audit("o-3", "claim", None, minutes=7))  # evicts `late`: o-1's close is gone with it
@@ -115,7 +115,10 @@ def test_closed_holds_merge_the_live_queue_with_the_audit_trail_newest_first() -
         # Closed before, open again now: not listed as closed.
         _audit("o-again", ReviewAction.RELEASE, Route.RELEASE, minutes=-10),
     ]
-    found = closed_holds(queue.files(), "", audited)
+    log = AuditLog()
+    for record in audited:
+        log.add(record)
+    found = closed_holds(queue.files(), "", log.closings())
     assert [(c.order_id, c.closed_as, c.closed_by) for c in found] == [
         ("o-live", "released", "carol"),
         ("o-lic", "sent to licensing", "alice"),
@@ -123,16 +126,16 @@ def test_closed_holds_merge_the_live_queue_with_the_audit_trail_newest_first() -
     ]
     assert found[0].held_since == NOW  # from the queue: it knows when the hold began
     assert found[1].held_since is None  # from the audit trail only
-    assert [c.order_id for c in closed_holds(queue.files(), "LIC", audited)] == ["o-lic"]
+    assert [c.order_id for c in closed_holds(queue.files(), "LIC", log.closings())] == ["o-lic"]
 
     restarted = HoldQueue()  # a console that saw nothing live and has no open hold: the audit trail alone
-    assert [c.order_id for c in closed_holds(restarted.files(), "", audited)] == [
+    assert [c.order_id for c in closed_holds(restarted.files(), "", log.closings())] == [
         "o-live",
         "o-lic",
         "o-again",
         "o-old",
     ]
-    one = closed_order(restarted.get("o-old"), audited[1])
+    one = closed_order(restarted.get("o-old"), log.closing("o-old"))
     assert one is not None
     assert (one.closed_as, one.justification) == ("denied", "deny checked")
-    assert closed_order(queue.get("o-again"), audited[3]) is None
+    assert closed_order(queue.get("o-again"), log.closing("o-again")) is None
