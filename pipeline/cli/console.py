@@ -25,6 +25,7 @@ from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pipeline.console.actions import ActionRequest
+    from pipeline.holds.audit_log import AuditLog
     from pipeline.holds.queue import HoldQueue
 
 _ACTIONS = {
@@ -128,10 +129,10 @@ def _read_password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _snapshot(settings: Settings) -> HoldQueue:
+def _snapshot(settings: Settings, audit_log: AuditLog | None = None) -> HoldQueue:
     from pipeline.kafka.holds import read_snapshot
 
-    return asyncio.run(read_snapshot(settings))
+    return asyncio.run(read_snapshot(settings, audit_log=audit_log))
 
 
 @quiet_on_closed_pipe
@@ -167,11 +168,23 @@ def _list(args: argparse.Namespace) -> int:
 
 @quiet_on_closed_pipe
 def _show(args: argparse.Namespace) -> int:
-    queue = _snapshot(load_settings())
+    from pipeline.holds.audit_log import AuditLog
+    from pipeline.holds.closed import closed_order
+
+    audit_log = AuditLog()
+    queue = _snapshot(load_settings(), audit_log)
     entry = queue.get(args.order_id)
     if entry is None or entry.current is None:
-        echo(f"error: no decision known for order {args.order_id}", err=True)
-        return 1
+        closed = closed_order(None, audit_log.closing(args.order_id))
+        if closed is None:
+            echo(f"error: no decision known for order {args.order_id}", err=True)
+            return 1
+        echo(
+            f"order {closed.order_id}: hold closed, {closed.closed_as} by {closed.closed_by} at "
+            f"{closed.closed_at.isoformat(timespec='seconds')}; decision reviewed {closed.decision_id}"
+        )
+        echo(f"  justification: {closed.justification or '-'}")
+        return 0
     current = entry.current
     echo(
         f"order {entry.order_id} rev {current.revision}: {current.route}"

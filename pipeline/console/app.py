@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -35,7 +34,7 @@ from pipeline.console.context import (
     is_api,
     signed_in,
 )
-from pipeline.console.desk_pages import confirm_deny_page
+from pipeline.console.desk_pages import closed_hold_page, confirm_deny_page
 from pipeline.console.paging import paging
 from pipeline.console.queue_page import RowView, queue_row
 from pipeline.console.queue_page import queue_page as render_queue
@@ -44,6 +43,7 @@ from pipeline.console.throttle import SignInThrottle
 from pipeline.holds.audit_log import AuditLog
 from pipeline.holds.claims import ClaimBook
 from pipeline.holds.clearances import ClearanceRegister
+from pipeline.holds.closed import ClosedHold, closed_hold, closed_json
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldFilter, HoldQueue, SortOrder
 from pipeline.metrics.web import metrics_handler
@@ -142,17 +142,24 @@ async def export_csv(request: web.Request) -> web.Response:
     return desk.export_response(console, console.queue.open_holds(console.clock(), _filter(request)))
 
 
-def _entry_or_404(request: web.Request) -> Any:
-    entry = request.app[CONSOLE].queue.get(request.match_info["order_id"])
-    if entry is None:
+def _closed_or_404(request: web.Request) -> ClosedHold:
+    """How an order missing from the queue closed, from the audit trail; 404 when nothing is known."""
+    closed = desk.closed_of(request.app[CONSOLE], request.match_info["order_id"])
+    if closed is None:
         raise deny(request, 404, "no decision known for this order")
-    return entry
+    return closed
 
 
 async def hold_page(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     session = signed_in(request)
-    entry = _entry_or_404(request)
+    entry = request.app[CONSOLE].queue.get(request.match_info["order_id"])
+    if entry is None:
+        closed = _closed_or_404(request)
+        html = closed_hold_page(
+            closed, user=session.user, csrf=session.csrf, admin=session.role is Role.ADMIN
+        )
+        return web.Response(text=html, content_type="text/html")
     html = pages.detail_page(
         entry,
         console.clock(),
@@ -167,11 +174,16 @@ async def hold_page(request: web.Request) -> web.Response:
 
 
 async def hold_api(request: web.Request) -> web.Response:
-    entry = _entry_or_404(request)
+    entry = request.app[CONSOLE].queue.get(request.match_info["order_id"])
+    if entry is None or entry.current is None:
+        gone = _closed_or_404(request)
+        return web.json_response({"order_id": gone.order_id, "open": False, "closed": closed_json(gone)})
+    closed = closed_hold(entry)
     return web.json_response(
         {
             "order_id": entry.order_id,
             "open": entry.is_open_hold,
+            "closed": closed_json(closed) if closed is not None else None,
             "approvals": list(entry.approvals()),
             "current": entry.current.model_dump(mode="json"),
             "decisions": [d.model_dump(mode="json") for d in entry.decisions],

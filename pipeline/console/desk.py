@@ -31,7 +31,7 @@ from pipeline.console.pages import hold_url
 from pipeline.console.paging import paging
 from pipeline.holds.audit_log import AuditQuery
 from pipeline.holds.claims import ClaimRefusedError, next_claim
-from pipeline.holds.closed import closed_holds
+from pipeline.holds.closed import ClosedHold, closed_holds, closed_order
 from schemas.review import AuditOutcome, AuditRecord, ReviewAction, Role
 
 MAX_BULK_ITEMS = 500
@@ -187,11 +187,17 @@ async def _one(
 
 async def search(request: web.Request) -> web.Response:
     """An order id to its page, open or closed; otherwise the open holds whose id contains it."""
+    console = request.app[CONSOLE]
     wanted = request.query.get("order_id", "").strip()
-    if wanted and request.app[CONSOLE].queue.get(wanted) is not None:
+    if wanted and (console.queue.get(wanted) is not None or closed_of(console, wanted) is not None):
         raise web.HTTPSeeOther(hold_url(wanted))
     location = f"/?{urlencode({'order': wanted, 'notice': 'order_not_found'})}"
     raise web.HTTPSeeOther(location)
+
+
+def closed_of(console: Console, order_id: str) -> ClosedHold | None:
+    """How the order's hold closed, from what this console saw or the audit trail; None if open or unknown."""
+    return closed_order(console.queue.get(order_id), console.audit_log.closing(order_id))
 
 
 def _date(text: str) -> date | None:
@@ -234,7 +240,7 @@ async def closed_view(request: web.Request) -> web.Response:
     console = request.app[CONSOLE]
     session = signed_in(request)
     order = request.query.get("order", "").strip()
-    found = closed_holds(console.queue.files(), order)
+    found = closed_holds(console.queue.files(), order, console.audit_log.closings())
     pages = paging(request.query, len(found))
     html = closed_page(
         pages.window(found),

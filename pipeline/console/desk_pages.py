@@ -104,7 +104,7 @@ def closed_page(
         f"<td><time>{esc(c.closed_at.isoformat(timespec='seconds'))}</time></td>"
         f'<td class="closed-as">{esc(c.closed_as)}</td><td>{esc(c.closed_by)}</td>'
         f"<td>{esc(c.justification)}</td><td>{esc(c.why_held)}</td>"
-        f"<td>{esc(format_age((c.closed_at - c.held_since).total_seconds()))}</td></tr>"
+        f"<td>{_held_for(c)}</td></tr>"
         for c in closed
     )
     body = (
@@ -114,6 +114,27 @@ def closed_page(
         f"<tbody>{rows}</tbody></table>{pager('/closed', raw_query, paging)}"
     )
     return layout("Closed holds", body, user=user, csrf=csrf, admin=admin)
+
+
+def _held_for(closed: ClosedHold) -> str:
+    if closed.held_since is None:
+        return '<span class="muted">-</span>'
+    return esc(format_age((closed.closed_at - closed.held_since).total_seconds()))
+
+
+def closed_hold_page(closed: ClosedHold, *, user: str, csrf: str, admin: bool) -> str:
+    """The page of an order whose hold closed before this console could see its decisions."""
+    why = f"<dt>Why it was held</dt><dd>{esc(closed.why_held)}</dd>" if closed.why_held else ""
+    body = (
+        f"<h1>Order {esc(closed.order_id)}</h1>"
+        f'<p id="closed-how" class="closed-{esc(closed.closed_as.replace(" ", "-"))}">The hold is closed: '
+        f"{esc(closed.closed_as)} by {esc(closed.closed_by)} at "
+        f"<time>{esc(closed.closed_at.isoformat(timespec='seconds'))}</time> UTC.</p>"
+        f'<dl id="closed-detail"><dt>Justification</dt><dd>{esc(closed.justification) or "-"}</dd>'
+        f"<dt>Decision reviewed</dt><dd>{esc(closed.decision_id) or '-'}</dd>{why}</dl>"
+        '<p class="muted">From the audit trail; the full decision history is on screening.decisions.</p>'
+    )
+    return layout(f"Order {closed.order_id}", body, user=user, csrf=csrf, admin=admin)
 
 
 def bulk_result_page(action: str, results: list[ItemResult], *, user: str, csrf: str, admin: bool) -> str:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pipeline.holds.apply import ReviewRefusedError, apply_review, clearing_effect, is_denied
+from pipeline.holds.apply import (
+    ReviewRefusedError,
+    applied_detail,
+    apply_review,
+    clearing_effect,
+    is_denied,
+)
 from pipeline.holds.trust import ReviewTrust
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
@@ -153,9 +159,7 @@ class ReviewApplier:
             decisions=[follow_up], allowlist=allowlist_entries(hold.decision, review, follow_up)
         )
         effects.extend(self._follow(follow_up, applied_review=review.review_id))
-        effects.audits.append(
-            _audit(review, AuditOutcome.APPLIED, f"follow-up decision routes to {follow_up.route}", now)
-        )
+        effects.audits.append(_audit(review, AuditOutcome.APPLIED, applied_detail(follow_up.route), now))
         return ReviewOutcome.APPLIED, effects
 
     def _current_hold(self, review: Review, *, decisions_complete: bool) -> CurrentHold | None:

@@ -42,6 +42,25 @@ def follow_up_decision_id(review_id: str) -> str:
     return str(uuid.uuid5(_FOLLOW_UP_NAMESPACE, review_id))
 
 
+# An applied review's audit detail names its follow-up route, so the audit trail alone tells
+# whether the review closed the hold (it survives a console restart; the queue does not).
+_APPLIED_DETAIL = "follow-up decision routes to "
+
+
+def applied_detail(route: Route) -> str:
+    return f"{_APPLIED_DETAIL}{route}"
+
+
+def applied_route(detail: str) -> Route | None:
+    """The follow-up route an applied review's audit `detail` names, or None when it names none."""
+    if not detail.startswith(_APPLIED_DETAIL):
+        return None
+    try:
+        return Route(detail.removeprefix(_APPLIED_DETAIL))
+    except ValueError:
+        return None
+
+
 def has_prohibited_finding(reasons: Iterable[Reason]) -> bool:
     return any(reason.outcome is Outcome.PROHIBITED for reason in reasons)
 

@@ -1,7 +1,8 @@
 """The audit trail as the console searches it: the latest records of `holds.audit`, newest first.
 
 `holds.audit` is kept forever; the console keeps the most recent `limit` records in memory (a day of
-200 holds writes a few thousand), and says when older ones were left out.
+200 holds writes a few thousand), and says when older ones were left out. It also indexes, per order,
+the newest kept record of a review that closed the hold: the closed-holds view's restart-proof source.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from pipeline.holds.closed import ClosedHold, closed_from_audit
 from schemas.review import AuditRecord
 
 DEFAULT_LIMIT = 200_000
@@ -66,6 +68,8 @@ class AuditLog:
         self._records: OrderedDict[str, tuple[AuditRecord, _Keys]] = OrderedDict()
         self._limit = limit
         self._actions: set[str] = set()
+        # Order id to the close its newest kept review record made, and that record's audit id.
+        self._closings: dict[str, tuple[str, ClosedHold]] = {}
         self.dropped = 0
 
     def add(self, record: AuditRecord) -> bool:
@@ -73,10 +77,25 @@ class AuditLog:
             return False
         self._records[record.audit_id] = (record, _keys(record))
         self._actions.add(record.action)
+        if (closed := closed_from_audit(record)) is not None:
+            known = self._closings.get(closed.order_id)
+            if known is None or closed.closed_at >= known[1].closed_at:
+                self._closings[closed.order_id] = (record.audit_id, closed)
         if len(self._records) > self._limit:
-            self._records.popitem(last=False)
+            evicted_id, (evicted, _) = self._records.popitem(last=False)
+            known = self._closings.get(evicted.order_id or "")
+            if known is not None and known[0] == evicted_id:
+                del self._closings[known[1].order_id]
             self.dropped += 1
         return True
+
+    def closings(self) -> list[ClosedHold]:
+        """Per order, the close its newest kept review record made."""
+        return [closed for _, closed in self._closings.values()]
+
+    def closing(self, order_id: str) -> ClosedHold | None:
+        known = self._closings.get(order_id)
+        return known[1] if known is not None else None
 
     def search(self, query: AuditQuery) -> list[AuditRecord]:
         # Records arrive about in time order, so the newest-first sort has little left to do.

@@ -1,4 +1,10 @@
-"""Holds that are closed: released, sent to licensing, or denied, with who closed them and why."""
+"""Holds that are closed: released, sent to licensing, or denied, with who closed them and why.
+
+Two sources, merged: the hold queue's files of holds that closed while this console watched (with
+the findings and how long the order was held), and the applied reviews of the audit trail, which
+survive a restart and are the same on every console. Per order the newest close is listed; an order
+open again is not.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +12,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.holds.apply import is_denied
+from pipeline.holds.apply import applied_route, is_denied
 from pipeline.holds.findings import headline
 from pipeline.holds.queue import OrderFile
 from schemas.decision import DecisionRecord, Route
+from schemas.review import AuditOutcome, AuditRecord, ReviewAction
 
 _CLOSED_AS = {Route.RELEASE: "released", Route.LICENSE: "sent to licensing"}
+_REVIEW_ACTIONS = frozenset(ReviewAction)
 
 
 @dataclass(frozen=True, slots=True)
 class ClosedHold:
     order_id: str
     decision_id: str
-    held_since: datetime
     closed_at: datetime
     closed_as: str
     closed_by: str
     justification: str
-    # The most severe finding of the last hold: why it had been held.
+    # The most severe finding of the last hold: why it had been held ("" when only audited).
     why_held: str
+    # Unknown (None) for a hold known only from the audit trail, which does not say when it began.
+    held_since: datetime | None = None
 
 
 def closed_hold(entry: OrderFile) -> ClosedHold | None:
@@ -67,13 +76,71 @@ def _last_hold_run(
     return decisions[start], last
 
 
-def closed_holds(entries: Iterable[OrderFile], order: str = "") -> list[ClosedHold]:
-    """Closed holds whose order id contains `order` (case-blind), most recently closed first."""
+def closed_from_audit(record: AuditRecord) -> ClosedHold | None:
+    """The close an applied review records, or None when the record closed no hold (an escalation,
+    a first of two approvals, a clearance that left other findings holding, or no review at all)."""
+    if record.outcome is not AuditOutcome.APPLIED or not record.order_id:
+        return None
+    if record.action == ReviewAction.DENY:
+        closed_as = "denied"
+    else:
+        route = applied_route(record.detail)
+        if route is None or route is Route.HOLD or record.action not in _REVIEW_ACTIONS:
+            return None
+        closed_as = _CLOSED_AS[route]
+    return ClosedHold(
+        order_id=record.order_id,
+        decision_id=record.decision_id or "",
+        closed_at=record.at,
+        closed_as=closed_as,
+        closed_by=record.actor,
+        justification=record.why,
+        why_held="",
+    )
+
+
+def closed_holds(
+    entries: Iterable[OrderFile], order: str = "", audited: Iterable[ClosedHold] = ()
+) -> list[ClosedHold]:
+    """Closed holds whose order id contains `order` (case-blind), most recently closed first.
+
+    `entries` are the queue's files (open ones mark orders held again); `audited` the closes the
+    audit trail records. What the queue saw wins for its order: it has the findings and hold time.
+    """
     folded = order.casefold()
-    found = [
-        closed
-        for entry in entries
-        if folded in entry.order_id.casefold() and (closed := closed_hold(entry)) is not None
-    ]
-    found.sort(key=lambda c: (c.closed_at, c.order_id), reverse=True)
-    return found
+    found: dict[str, ClosedHold] = {}
+    open_now: set[str] = set()
+    for entry in entries:
+        if entry.is_open_hold:
+            open_now.add(entry.order_id)
+        elif folded in entry.order_id.casefold() and (closed := closed_hold(entry)) is not None:
+            found[entry.order_id] = closed
+    for closed in audited:
+        known = found.get(closed.order_id)
+        if closed.order_id in open_now or (known is not None and known.held_since is not None):
+            continue
+        if folded in closed.order_id.casefold() and (known is None or closed.closed_at > known.closed_at):
+            found[closed.order_id] = closed
+    return sorted(found.values(), key=lambda c: (c.closed_at, c.order_id), reverse=True)
+
+
+def closed_order(entry: OrderFile | None, audited: ClosedHold | None) -> ClosedHold | None:
+    """How one order's hold closed: from its queue file, else from its latest audited close."""
+    if entry is not None and entry.is_open_hold:
+        return None
+    live = closed_hold(entry) if entry is not None else None
+    return live if live is not None else audited
+
+
+def closed_json(closed: ClosedHold) -> dict[str, str | None]:
+    """A closed hold for the JSON API and the CLI: times in ISO 8601, unknown ones null."""
+    return {
+        "order_id": closed.order_id,
+        "decision_id": closed.decision_id,
+        "closed_at": closed.closed_at.isoformat(),
+        "closed_as": closed.closed_as,
+        "closed_by": closed.closed_by,
+        "justification": closed.justification,
+        "why_held": closed.why_held,
+        "held_since": closed.held_since.isoformat() if closed.held_since else None,
+    }

@@ -217,17 +217,29 @@ def hold_queue_topics(settings: Settings) -> tuple[str, ...]:
     return (settings.topics.holds_current,)
 
 
-async def read_snapshot(settings: Settings, *, timeout_s: float = 30.0) -> HoldQueue:
-    """The hold queue as of now: read the topics up to their current ends, then stop."""
+async def read_snapshot(
+    settings: Settings, *, audit_log: AuditLog | None = None, timeout_s: float = 30.0
+) -> HoldQueue:
+    """The hold queue as of now: read the topics up to their current ends, then stop. With
+    `audit_log`, `holds.audit` is read into it too (how closed holds closed)."""
     queue = HoldQueue()
     done = asyncio.Event()
+    feed_queue = QueueFeeder(queue)
+    topics = hold_queue_topics(settings)
+    handle: Handler = feed_queue
+    if audit_log is not None:
+        feed_desk = desk_feeder(settings, audit_log, ClaimBook())
+        topics = (*topics, settings.topics.audit)
+
+        async def handle_both(topic: str, key: bytes, value: bytes | None) -> None:
+            await (feed_desk if topic == settings.topics.audit else feed_queue)(topic, key, value)
+
+        handle = handle_both
 
     async def caught_up() -> None:
         done.set()
 
-    reader = asyncio.create_task(
-        read_topics(settings, hold_queue_topics(settings), QueueFeeder(queue), on_caught_up=caught_up)
-    )
+    reader = asyncio.create_task(read_topics(settings, topics, handle, on_caught_up=caught_up))
     try:
         waiter = asyncio.create_task(done.wait())
         finished, _ = await asyncio.wait(

@@ -271,5 +271,17 @@ def test_claims_closed_holds_audit_and_search_and_a_second_console_sees_the_clai
         expect(elsewhere.locator("#claim")).to_have_count(0)  # a viewer sees, but may not assign
         elsewhere.goto(f"{second.url}/audit?order={closed}")
         expect(elsewhere.locator("#audit tbody tr")).to_have_count(2)
+        # Closed holds, too, come from what it reads (holds.audit), not from what it saw close.
+        elsewhere.goto(f"{second.url}/closed?order={closed}")
+        released_row = elsewhere.locator(f'#closed tr[data-order-id="{closed}"]')
+        expect(released_row.locator(".closed-as")).to_have_text("released")
+        expect(released_row).to_contain_text("Licence on file covers this line")
+        expect(released_row).to_contain_text("alice")
+        elsewhere.goto(f"{second.url}/closed?order={denied}")
+        expect(elsewhere.locator(f'#closed tr[data-order-id="{denied}"] .closed-as')).to_have_text("denied")
+        elsewhere.screenshot(path=str(ARTIFACTS / "console-desk-closed-second.png"), full_page=True)
+        elsewhere.locator("header input[name=order_id]").fill(closed)
+        elsewhere.locator("header .search button").click()
+        expect(elsewhere.locator("#closed-how")).to_contain_text("The hold is closed: released by alice")
     finally:
         second.stop()

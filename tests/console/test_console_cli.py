@@ -106,6 +106,11 @@ def test_list_release_and_show_from_the_command_line(
     capsys.readouterr()
     assert run_cli(monkeypatch, "holds", "list") == 0
     assert capsys.readouterr().out == ""
+    # The closed hold is gone from holds.current; the audit trail says how it closed.
+    assert run_cli(monkeypatch, "holds", "show", "ORD-CLI-1") == 0
+    shown = capsys.readouterr().out
+    assert "order ORD-CLI-1: hold closed, released by alice at " in shown
+    assert "justification: licence on file" in shown
 
 
 def applied_after(

@@ -308,3 +308,61 @@ def test_a_replayed_claim_topic_rebuilds_the_same_claims() -> None:
     assert (restarted.claims.assignee("o-1"), restarted.claims.version) == ("bob", 2)
     # A claim this console made and then reads back behind a newer one from another console is ignored.
     assert not restarted.claims.add(h.outbox.claims[0])
+
+
+def test_a_console_restarted_from_the_audit_trail_shows_how_its_holds_closed() -> None:
+    """A console that saw nothing live (restarted, or a second one): `holds.current` has no closed
+    hold, so `/closed`, the order search and a closed order's page come from the replayed audit log."""
+
+    async def scenario(h: Harness, client: Client) -> None:
+        released = h.add(licence_hold("o-rel", evaluated_at=NOW - timedelta(hours=2)))
+        denied = h.add(licence_hold("o-den", evaluated_at=NOW - timedelta(hours=1)))
+        h.add(licence_hold("o-open", evaluated_at=NOW))
+        alice = await sign_in(client, "alice")
+        for order_id, action, decision in (
+            ("o-rel", ReviewAction.RELEASE, released),
+            ("o-den", ReviewAction.DENY, denied),
+        ):
+            h.now += timedelta(minutes=5)
+            body = {"decision_id": decision.decision_id, "justification": f"{action} <b>checked</b>"}
+            sent = await client.post(
+                f"/api/holds/{order_id}/{action}", json=body, headers={"X-CSRF-Token": alice}
+            )
+            assert sent.status == 202
+            await h.apply_reviews()
+
+    first = run(scenario)
+    restarted = Harness()
+    restarted.add(licence_hold("o-open", evaluated_at=NOW))
+    for record in [*first.outbox.audits, *first.applied.audits, *first.applied.audits]:
+        restarted.audit_log.add(record)  # replayed, one copy read twice
+
+    async def after_restart(h: Harness, client: Client) -> None:
+        await sign_in(client, "vera")
+        closed = await (await client.get("/closed")).text()
+        assert _rows(closed) == ["o-den", "o-rel"]
+        assert '<span id="closed-count">2</span>' in closed
+        assert (
+            '<td class="closed-as">released</td><td>alice</td><td>release &lt;b&gt;checked&lt;/b&gt;</td>'
+            in closed
+        )
+        assert _rows(await (await client.get("/closed?order=REL")).text()) == ["o-rel"]
+        paged = await (await client.get("/closed?per_page=1&page=2")).text()
+        assert _rows(paged) == ["o-rel"]
+
+        found = await client.get("/search?order_id=o-den", allow_redirects=False)
+        assert (found.status, found.headers["Location"]) == (303, "/holds/o-den")
+        page = await (await client.get("/holds/o-den")).text()
+        assert re.search(r'id="closed-how"[^>]*>The hold is closed: denied by alice at', page)
+        assert "deny &lt;b&gt;checked&lt;/b&gt;" in page
+        api = await (await client.get("/api/holds/o-rel")).json()
+        assert (api["open"], api["closed"]["closed_as"], api["closed"]["closed_by"]) == (
+            False,
+            "released",
+            "alice",
+        )
+        unknown = await client.get("/search?order_id=o-none", allow_redirects=False)
+        assert "notice=order_not_found" in unknown.headers["Location"]
+        assert (await client.get("/api/holds/o-none")).status == 404
+
+    run(after_restart, restarted)
