@@ -22,6 +22,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -75,12 +76,21 @@ def _check_case(value: str) -> None:
         raise ValueError(msg)
 
 
+# An order names a few codes seven to ten times over: a known upper-case code needs no other check.
+_COUNTRY_CODES = frozenset(country.alpha_2 for country in pycountry.countries)
+_CURRENCY_CODES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
 def _country(value: str) -> str:
+    if value in _COUNTRY_CODES:
+        return value
     _check_case(value)
     return check_country(value)
 
 
 def _currency(value: str) -> str:
+    if value in _CURRENCY_CODES:
+        return value
     _check_case(value)
     return check_currency(value)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pipeline.decisions.ids import url_uuid
 from pipeline.settings import Settings
 from schemas.alert import AlertParty, BlockedAlert
 from schemas.decision import DeadLetter, DecisionRecord, Outcome, Reason, Route
@@ -53,7 +53,7 @@ def blocked_alerts(settings: Settings, order: OrderEvent, record: DecisionRecord
     return [
         BlockedAlert(
             # Stable per decision and reason so a redelivered record yields the same alert id.
-            alert_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{record.decision_id}/{index}/{reason.rule_id}")),
+            alert_id=url_uuid(f"{record.decision_id}/{index}/{reason.rule_id}"),
             order_id=order.order_id,
             revision=record.revision,
             decision_id=record.decision_id,

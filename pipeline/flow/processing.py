@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pipeline.decisions.ids import url_uuid
 from pipeline.flow.outputs import Outbound, SourceRecord, dead_letter_message, decision_messages
 from pipeline.intake import InvalidReason, Rejection, parse_order
 from pipeline.screening import Screener
@@ -63,9 +64,7 @@ def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
     """
     versions = ",".join(f"{kind}={version}" for kind, version in sorted(record.versions.items()))
     content = hashlib.sha256(order.model_dump_json().encode("utf-8")).hexdigest()
-    return str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
-    )
+    return url_uuid(f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
 
 
 class RecordProcessor:
