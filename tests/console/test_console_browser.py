@@ -108,16 +108,16 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def console(
-    isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
+def running_console(
+    name: str, isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningConsole]:
+    """A console with the review applier on its own `name` topics: reviewers alice and bob, viewer vera."""
     users = ",".join(
-        f"{name}:{role}:{hash_password(PASSWORD)}"
-        for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("vera", "viewer"))
+        f"{user}:{role}:{hash_password(PASSWORD)}"
+        for user, role in (("alice", "reviewer"), ("bob", "reviewer"), ("vera", "viewer"))
     )
     settings = replace(
-        isolate("console", tmp_path_factory.mktemp("console")),
+        isolate(name, tmp_path_factory.mktemp(name)),
         console_users=users,
         console_session_secret=SecretStr(SECRET),
         console_url=f"http://127.0.0.1:{free_port()}",
@@ -127,6 +127,13 @@ def console(
     running.start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def console(
+    isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningConsole]:
+    yield from running_console("console", isolate, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

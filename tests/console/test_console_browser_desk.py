@@ -19,17 +19,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Dialog, Page, expect
-from pydantic import SecretStr
 
-from pipeline.console.auth import hash_password
 from pipeline.console.service import serve_console
 from pipeline.harness.ports import free_port
 from pipeline.settings import Settings
 from tests.console import test_console_browser as shared
 from tests.console.test_console_browser import (
     ARTIFACTS,
-    PASSWORD,
-    SECRET,
     RunningConsole,
     audit_records,
     publish,
@@ -69,21 +65,7 @@ class ReadingConsole(RunningConsole):
 def console(
     isolate: Callable[[str, Path], Settings], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningConsole]:
-    users = ",".join(
-        f"{name}:{role}:{hash_password(PASSWORD)}"
-        for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("vera", "viewer"))
-    )
-    settings = replace(
-        isolate("desk", tmp_path_factory.mktemp("desk")),
-        console_users=users,
-        console_session_secret=SecretStr(SECRET),
-        console_url=f"http://127.0.0.1:{free_port()}",
-        review_signing_key=SecretStr("k" * 32),
-    )
-    running = RunningConsole(settings)
-    running.start()
-    yield running
-    running.stop()
+    yield from shared.running_console("desk", isolate, tmp_path_factory)
 
 
 def _id(label: str) -> str:
