@@ -17,7 +17,8 @@ from pipeline.kafka import clients
 from pipeline.settings import PROJECT_ROOT, Settings, load_settings
 
 CLUSTER_SCRIPT = PROJECT_ROOT / "deploy" / "kafka" / "cluster.sh"
-CLUSTER_DIR = PROJECT_ROOT / ".run" / "cluster"
+# cluster.sh keeps its users' env files and certificates here (KAFKA_CLUSTER_DIR, as the script reads it).
+CLUSTER_DIR = Path(os.environ.get("KAFKA_CLUSTER_DIR") or PROJECT_ROOT / ".run" / "cluster").resolve()
 USERS = ("admin", "operator", "worker", "console", "producer")
 
 
