@@ -32,6 +32,12 @@ our_pid() { # prints the pid of the broker this data dir started, if it is alive
     return 1
 }
 
+# During start-up the pid may not have exec'd java yet (setsid, a loaded host): alive is enough.
+started_alive() {
+    local pid
+    pid="$(cat "$PID_FILE" 2>/dev/null)" && [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 write_properties() {
@@ -94,7 +100,7 @@ cmd_wait() {
             tail -n 40 "$DATA_DIR/broker.log" "$DATA_DIR/broker.out" 2>/dev/null >&2 || true
             return 1
         fi
-        if [[ -f "$DATA_DIR/starting" ]] && ! our_pid >/dev/null; then
+        if [[ -f "$DATA_DIR/starting" ]] && ! started_alive; then
             echo "error: the Kafka broker exited during start-up; last output:" >&2
             tail -n 40 "$DATA_DIR/broker.out" "$DATA_DIR/broker.log" 2>/dev/null >&2 || true
             rm -f "$DATA_DIR/starting"
