@@ -7,7 +7,7 @@ versions, so a replay with the same versions gives the same record.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from pipeline.decisions.route import ROUTE_OF_OUTCOME, route_of
@@ -90,12 +90,19 @@ def build_decision(
     decision_id: str | None = None,
     evaluated_at: datetime | None = None,
     rules_version: str | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> DecisionRecord:
-    """The decision for `order`; reasons most restrictive first, then in the engine's order."""
+    """The decision for `order`; reasons most restrictive first, then in the engine's order.
+
+    `versions`, when given, are recorded as they are (the live screener's, computed once per
+    reference snapshot); otherwise the enrichment's and `rules_version`, sorted by kind.
+    """
     ordered = sorted(findings, key=_severity)
-    versions = dict(order.versions)
-    if rules_version is not None:
-        versions["rules"] = rules_version
+    if versions is None:
+        own = dict(order.versions)
+        if rules_version is not None:
+            own["rules"] = rules_version
+        versions = dict(sorted(own.items()))
     hits = sorted(order.party_hits, key=lambda h: (h.role, h.program, h.entry_id, h.listed_name))
     # One validation pass over plain fields: pydantic's core validates nested dicts faster than it
     # builds one model per reason.
@@ -113,7 +120,7 @@ def build_decision(
                 *(cleared_reason(h) for h in order.cleared_hits),
             ],
             "party_matches": [party_match_of(h) for h in hits],
-            "versions": dict(sorted(versions.items())),
+            "versions": versions,
             "fail_closed": any(f.fail_closed for f in findings),
         }
     )

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pipeline.decisions.encoding import model_json
 from pipeline.decisions.ids import url_uuid
 from pipeline.settings import Settings
 from schemas.alert import AlertParty, BlockedAlert
@@ -39,7 +40,9 @@ class SourceRecord:
 def route_topic(settings: Settings, route: Route) -> str:
     """The topic a decision with `route` goes to besides `screening.decisions`."""
     topics = settings.topics
-    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
+    if route is Route.HOLD:
+        return topics.hold
+    return topics.license if route is Route.LICENSE else topics.release
 
 
 def blocked_alerts(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[BlockedAlert]:
@@ -107,16 +110,16 @@ def fit_decision(record: DecisionRecord, limit: int = MAX_DECISION_BYTES) -> Dec
 
 def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[Outbound]:
     key = order.order_id.encode()
-    value = record.model_dump_json().encode()
+    value = model_json(record)
     if len(value) > MAX_DECISION_BYTES:
         record = fit_decision(record)
-        value = record.model_dump_json().encode()
+        value = model_json(record)
     messages = [
         Outbound(route_topic(settings, record.route), key, value),
         Outbound(settings.topics.decisions, key, value, record),
     ]
     messages.extend(
-        Outbound(settings.topics.alerts_blocked, key, alert.model_dump_json().encode())
+        Outbound(settings.topics.alerts_blocked, key, model_json(alert))
         for alert in blocked_alerts(settings, order, record)
     )
     return messages
