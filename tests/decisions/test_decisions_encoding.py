@@ -8,43 +8,23 @@ screener makes (eval sets, hold-out set, bench mix) and for generated records co
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
-from functools import cache
+from datetime import timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.orders import OrderMix
 from pipeline.decisions.encoding import model_json
-from pipeline.evaluation.cases import DEFAULT_SET, load_cases
 from pipeline.flow.outputs import blocked_alerts
-from pipeline.intake import parse_order
-from pipeline.reference.store import LiveScreener, ReferenceStore
 from pipeline.settings import Settings
 from schemas.decision import Citation, DecisionRecord, Outcome, PartyMatch, Reason, Route
 from schemas.order import OrderEvent
 
-HOLDOUT_SET = DEFAULT_SET.with_name("holdout.jsonl")
-BENCH_ORDERS = 300
+# The session fixture `screened` (conftest.py): every eval, hold-out and bench order and its decision.
+Screened = tuple[tuple[OrderEvent, DecisionRecord], ...]
 
 
-@cache
-def screened() -> tuple[tuple[OrderEvent, DecisionRecord], ...]:
-    """Every eval and hold-out order and the bench mix, screened as the worker screens them."""
-    settings = Settings()
-    screener = LiveScreener(ReferenceStore(settings))
-    orders = [case.order for path in (DEFAULT_SET, HOLDOUT_SET) for case in load_cases(path)]
-    mix = OrderMix(settings.party_list_files[0])
-    now = datetime.now(UTC)
-    for i in range(BENCH_ORDERS):
-        parsed = parse_order(mix.encoded(i, f"bench-{i}", now))
-        assert isinstance(parsed, OrderEvent)
-        orders.append(parsed)
-    return tuple((order, screener.screen(order)) for order in orders)
-
-
-def test_screened_decisions_encode_as_pydantic_does() -> None:
-    decisions = screened()
+def test_screened_decisions_encode_as_pydantic_does(screened: Screened) -> None:
+    decisions = screened
     assert len(decisions) > 800
     routes = {record.route for _, record in decisions}
     assert routes == set(Route)
@@ -57,15 +37,15 @@ def test_screened_decisions_encode_as_pydantic_does() -> None:
             assert model_json(candidate) == candidate.model_dump_json().encode()
 
 
-def test_blocked_alerts_encode_as_pydantic_does() -> None:
-    alerts = [alert for order, record in screened() for alert in blocked_alerts(Settings(), order, record)]
+def test_blocked_alerts_encode_as_pydantic_does(screened: Screened) -> None:
+    alerts = [alert for order, record in screened for alert in blocked_alerts(Settings(), order, record)]
     assert len(alerts) > 50
     for alert in alerts:
         assert model_json(alert) == alert.model_dump_json().encode()
 
 
-def test_every_field_of_the_record_is_written() -> None:
-    _, record = screened()[0]
+def test_every_field_of_the_record_is_written(screened: Screened) -> None:
+    _, record = screened[0]
     assert list(json.loads(model_json(record))) == list(DecisionRecord.model_fields)
 
 
