@@ -37,3 +37,13 @@ def assembled(cls: type[Model], values: dict[str, Any], given: set[str]) -> Mode
     _object_setattr(model, "__pydantic_extra__", None)
     _object_setattr(model, "__pydantic_private__", None)
     return model
+
+
+def updated(model: Model, changes: dict[str, Any]) -> Model:
+    """`model.model_copy(update=changes)` for an assemblable model, without copying twice.
+
+    `changes` must hold values of the fields' schema types, as `model_copy` does not validate them either.
+    """
+    return assembled(
+        type(model), {**model.__dict__, **changes}, model.__pydantic_fields_set__ | changes.keys()
+    )
