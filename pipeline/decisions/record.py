@@ -7,11 +7,11 @@ the engine's own typed values, not validated again (`assemble.py`).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from pipeline.decisions.assemble import assembled, plain_model
+from pipeline.decisions.ids import random_uuid
 from pipeline.decisions.route import ROUTE_OF_OUTCOME, route_of
 from pipeline.enrichment.enriched import EnrichedOrder, PartyHit
 from pipeline.rules.findings import Finding
@@ -106,8 +106,12 @@ def cleared_reason(hit: PartyHit) -> Reason:
     )
 
 
+# Most restrictive first: the severity of the route each outcome leads to, looked up once.
+_RANK = {outcome: -route.severity for outcome, route in ROUTE_OF_OUTCOME.items()}
+
+
 def _severity(finding: Finding) -> int:
-    return -ROUTE_OF_OUTCOME[finding.outcome].severity
+    return _RANK[finding.outcome]
 
 
 def build_decision(
@@ -137,7 +141,7 @@ def build_decision(
     return assembled(
         _DECISION,
         {
-            "decision_id": decision_id or str(uuid.uuid4()),
+            "decision_id": decision_id or random_uuid(),
             "order_id": order.order.order_id,
             "revision": order.order.revision,
             "route": route_of(findings),
