@@ -15,7 +15,10 @@ from pydantic import BaseModel
 from pipeline.decisions.assemble import plain_model
 from pipeline.decisions.record import build_decision
 from pipeline.enrichment.enriched import ClearanceNote, EnrichedOrder, PartyHit
+from pipeline.flow.outputs import blocked_alerts
 from pipeline.rules.findings import Finding
+from pipeline.settings import Settings
+from schemas.alert import BlockedAlert
 from schemas.decision import DecisionRecord, Outcome
 from schemas.order import OrderEvent
 from tests.conftest import OrderDict
@@ -94,3 +97,13 @@ def test_models_that_keep_more_than_their_fields_are_refused() -> None:
 
     with pytest.raises(TypeError, match="model_validate"):
         plain_model(Open)
+
+
+def test_blocked_alerts_equal_their_validated_twins(screened: Screened) -> None:
+    alerts = [alert for order, record in screened for alert in blocked_alerts(Settings(), order, record)]
+    assert len(alerts) > 50
+    for alert in alerts:
+        reference = BlockedAlert.model_validate(alert.model_dump())
+        assert_same(alert, reference)
+        for mine, theirs in zip(alert.parties, reference.parties, strict=True):
+            assert_same(mine, theirs)
