@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from pipeline.decisions.assemble import updated
 from pipeline.decisions.encoding import model_json
@@ -58,13 +59,19 @@ def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRec
     )
 
 
+@lru_cache(maxsize=64)
+def versions_text(versions: tuple[tuple[str, str], ...]) -> str:
+    """`kind=version` pairs sorted by kind: the same for every order screened with one snapshot."""
+    return ",".join(f"{kind}={version}" for kind, version in sorted(versions))
+
+
 def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
     """The same order screened with the same reference versions always gets the same decision id.
 
     A record redelivered after a crash (at-least-once) then republishes its decision instead of
     publishing a second, competing decision for the same order revision.
     """
-    versions = ",".join(f"{kind}={version}" for kind, version in sorted(record.versions.items()))
+    versions = versions_text(tuple(record.versions.items()))
     # The order's canonical JSON (pydantic's bytes, written by orjson: tests/flow/test_flow_replay_id.py).
     content = hashlib.sha256(model_json(order)).hexdigest()
     return url_uuid(f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
