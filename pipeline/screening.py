@@ -6,6 +6,7 @@ enrichment, the rule engine and the decision stage from the reference data named
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Protocol
 
@@ -28,6 +29,17 @@ class Screener(Protocol):
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord: ...
 
 
+class VersionedScreener(Protocol):
+    """A reference snapshot's screener: the live screener hands it every data set's version to record."""
+
+    @property
+    def versions(self) -> dict[str, str]: ...
+
+    def screen(
+        self, order: OrderEvent, *, as_of: date | None = None, versions: Mapping[str, str] | None = None
+    ) -> DecisionRecord: ...
+
+
 class EngineScreener:
     """Enrich, evaluate against the pack in force, decide. Immutable: reloads build a new one."""
 
@@ -41,10 +53,13 @@ class EngineScreener:
     def versions(self) -> dict[str, str]:
         return {**self.enricher.versions, "rules": self.pack.version_label}
 
-    def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
+    def screen(
+        self, order: OrderEvent, *, as_of: date | None = None, versions: Mapping[str, str] | None = None
+    ) -> DecisionRecord:
+        """The decision for `order`, recording `versions` if given, else the enrichment's and the pack's."""
         enriched = self.enricher.enrich(order, as_of=as_of)
         findings = evaluate(enriched, self.pack)
-        return build_decision(enriched, findings, rules_version=self.pack.version_label)
+        return build_decision(enriched, findings, rules_version=self.pack.version_label, versions=versions)
 
 
 def build_enricher(settings: Settings, clearances: ClearanceBook | None = None) -> Enricher:

@@ -9,6 +9,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -172,7 +173,13 @@ class Settings:
 
     @property
     def topics(self) -> TopicNames:
-        return TopicNames(self.topic_prefix)
+        return topic_names(self.topic_prefix)
+
+
+@lru_cache(maxsize=64)
+def topic_names(prefix: str) -> TopicNames:
+    """The topic names for `prefix`, made once: the hot path asks for a topic several times per order."""
+    return TopicNames(prefix)
 
 
 def _paths(value: str) -> tuple[Path, ...]:

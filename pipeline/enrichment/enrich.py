@@ -90,6 +90,8 @@ class Enricher:
             self._versions["party-master"] = party_master.version
         if party_screener is not None:
             self._versions["parties"] = party_screener.version
+        # The components never change after construction (a reload builds a new Enricher).
+        self._missing = self._gaps()
 
     @property
     def versions(self) -> dict[str, str]:
@@ -127,5 +129,5 @@ class Enricher:
             cleared_hits=cleared,
             end_use=end_use,
             versions=dict(self._versions),
-            gaps=self._gaps(),
+            gaps=self._missing,
         )

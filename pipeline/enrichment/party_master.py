@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pipeline.enrichment.enriched import PartyFacts
 from schemas.order import CountryCode, Party
 
+# Parties whose facts are remembered per master: a bounded share of a customer base, a few MB.
+_REMEMBERED_PARTIES = 16_384
 KNOWN_CATEGORIES = frozenset(
     {
         "military",
@@ -80,6 +83,7 @@ class PartyMaster:
             msg = f"parents not in the master: {', '.join(missing)}"
             raise PartyMasterError(msg)
         self._by_name = {_name_key(n, p.country): p for p in parties for n in (p.name, *p.aliases)}
+        self._remembered_facts = lru_cache(maxsize=_REMEMBERED_PARTIES)(self._facts)
 
     @classmethod
     def load(cls, path: Path) -> PartyMaster:
@@ -101,13 +105,20 @@ class PartyMaster:
         return self._by_name.get(_name_key(party.name, party.country))
 
     def facts(self, role: str, party: Party) -> PartyFacts:
-        known = self.find(party)
+        # Orders name the same customers again and again; the master never changes (a new version is
+        # a new PartyMaster), so the facts of a party in a role are looked up once.
+        return self._remembered_facts(role, party.party_id, party.name, party.country)
+
+    def _facts(self, role: str, party_id: str | None, name: str, country: str) -> PartyFacts:
+        known = self._by_id.get(party_id) if party_id else None
         if known is None:
-            return PartyFacts(role=role, name=party.name, country=party.country, party_id=party.party_id)
+            known = self._by_name.get(_name_key(name, country))
+        if known is None:
+            return PartyFacts(role=role, name=name, country=country, party_id=party_id)
         return PartyFacts(
             role=role,
-            name=party.name,
-            country=party.country,
+            name=name,
+            country=country,
             party_id=known.id,
             categories=known.categories,
             parent_id=known.parent,

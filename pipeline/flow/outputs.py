@@ -6,12 +6,18 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pipeline.decisions.assemble import assembled, plain_model
+from pipeline.decisions.encoding import model_json
 from pipeline.decisions.ids import url_uuid
 from pipeline.settings import Settings
 from schemas.alert import AlertParty, BlockedAlert
 from schemas.decision import DeadLetter, DecisionRecord, Outcome, Reason, Route
 from schemas.order import OrderEvent
 
+_ALERT = plain_model(BlockedAlert)
+_ALERT_FIELDS = frozenset(BlockedAlert.model_fields)
+_ALERT_PARTY = plain_model(AlertParty)
+_PARTY_FIELDS = frozenset(AlertParty.model_fields)
 # Under the brokers' default 1 MB record limit, which the decision and shipments topics keep.
 MAX_DECISION_BYTES = 900_000
 
@@ -39,34 +45,46 @@ class SourceRecord:
 def route_topic(settings: Settings, route: Route) -> str:
     """The topic a decision with `route` goes to besides `screening.decisions`."""
     topics = settings.topics
-    return {Route.HOLD: topics.hold, Route.LICENSE: topics.license, Route.RELEASE: topics.release}[route]
+    if route is Route.HOLD:
+        return topics.hold
+    return topics.license if route is Route.LICENSE else topics.release
 
 
 def blocked_alerts(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[BlockedAlert]:
-    """One alert per prohibited reason, with the parties and a link to the hold in the console."""
+    """One alert per prohibited reason, with the parties and a link to the hold in the console.
+
+    Assembled, not validated: every value comes from the validated order and decision record.
+    """
     prohibited = [reason for reason in record.reasons if reason.outcome is Outcome.PROHIBITED]
     if not prohibited:
         return []
-    parties = [AlertParty(role=role, name=p.name, country=p.country) for role, p in order.parties()]
+    parties = [
+        assembled(_ALERT_PARTY, {"role": role, "name": p.name, "country": p.country}, set(_PARTY_FIELDS))
+        for role, p in order.parties()
+    ]
     link = f"{settings.console_url.rstrip('/')}/holds/{order.order_id}"
     raised_at = datetime.now(UTC)
     return [
-        BlockedAlert(
-            # Stable per decision and reason so a redelivered record yields the same alert id.
-            alert_id=url_uuid(f"{record.decision_id}/{index}/{reason.rule_id}"),
-            order_id=order.order_id,
-            revision=record.revision,
-            decision_id=record.decision_id,
-            rule_id=reason.rule_id,
-            title=reason.title,
-            citation=reason.citation,
-            line_id=reason.line_id,
-            party_role=reason.party_role,
-            explanation=reason.explanation,
-            parties=parties,
-            destination_country=order.destination_country,
-            link=link,
-            raised_at=raised_at,
+        assembled(
+            _ALERT,
+            {
+                # Stable per decision and reason so a redelivered record yields the same alert id.
+                "alert_id": url_uuid(f"{record.decision_id}/{index}/{reason.rule_id}"),
+                "order_id": order.order_id,
+                "revision": record.revision,
+                "decision_id": record.decision_id,
+                "rule_id": reason.rule_id,
+                "title": reason.title,
+                "citation": reason.citation,
+                "line_id": reason.line_id,
+                "party_role": reason.party_role,
+                "explanation": reason.explanation,
+                "parties": list(parties),
+                "destination_country": order.destination_country,
+                "link": link,
+                "raised_at": raised_at,
+            },
+            set(_ALERT_FIELDS),
         )
         for index, reason in enumerate(prohibited)
     ]
@@ -107,16 +125,16 @@ def fit_decision(record: DecisionRecord, limit: int = MAX_DECISION_BYTES) -> Dec
 
 def decision_messages(settings: Settings, order: OrderEvent, record: DecisionRecord) -> list[Outbound]:
     key = order.order_id.encode()
-    value = record.model_dump_json().encode()
+    value = model_json(record)
     if len(value) > MAX_DECISION_BYTES:
         record = fit_decision(record)
-        value = record.model_dump_json().encode()
+        value = model_json(record)
     messages = [
         Outbound(route_topic(settings, record.route), key, value),
         Outbound(settings.topics.decisions, key, value, record),
     ]
     messages.extend(
-        Outbound(settings.topics.alerts_blocked, key, alert.model_dump_json().encode())
+        Outbound(settings.topics.alerts_blocked, key, model_json(alert))
         for alert in blocked_alerts(settings, order, record)
     )
     return messages

@@ -12,7 +12,10 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
+from pipeline.decisions.assemble import updated
+from pipeline.decisions.encoding import model_json
 from pipeline.decisions.ids import url_uuid
 from pipeline.flow.outputs import Outbound, SourceRecord, dead_letter_message, decision_messages
 from pipeline.intake import InvalidReason, Rejection, parse_order
@@ -56,14 +59,21 @@ def fail_closed_decision(order: OrderEvent, error: BaseException) -> DecisionRec
     )
 
 
+@lru_cache(maxsize=64)
+def versions_text(versions: tuple[tuple[str, str], ...]) -> str:
+    """`kind=version` pairs sorted by kind: the same for every order screened with one snapshot."""
+    return ",".join(f"{kind}={version}" for kind, version in sorted(versions))
+
+
 def replay_decision_id(order: OrderEvent, record: DecisionRecord) -> str:
     """The same order screened with the same reference versions always gets the same decision id.
 
     A record redelivered after a crash (at-least-once) then republishes its decision instead of
     publishing a second, competing decision for the same order revision.
     """
-    versions = ",".join(f"{kind}={version}" for kind, version in sorted(record.versions.items()))
-    content = hashlib.sha256(order.model_dump_json().encode("utf-8")).hexdigest()
+    versions = versions_text(tuple(record.versions.items()))
+    # The order's canonical JSON (pydantic's bytes, written by orjson: tests/flow/test_flow_replay_id.py).
+    content = hashlib.sha256(model_json(order)).hexdigest()
     return url_uuid(f"decision:{order.order_id}:{order.revision}:{versions}:{content}")
 
 
@@ -93,11 +103,12 @@ class RecordProcessor:
             if closed is not None:
                 return closed
             record = self._screen(parsed)
-            record = record.model_copy(
-                update={
+            record = updated(
+                record,
+                {
                     "decision_id": replay_decision_id(parsed, record),
                     "source": {"topic": source.topic, "partition": source.partition, "offset": source.offset},
-                }
+                },
             )
             messages = decision_messages(self._settings, parsed, record)
             if self._finisher is not None:

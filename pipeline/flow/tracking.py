@@ -12,7 +12,6 @@ afresh (a licence order draws again, which can only under-use a licence, never o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from pipeline.flow.outputs import (
@@ -100,22 +99,24 @@ class OrderTracker:
         if prior is not None and prior.head.licence and prior.head.licence != licence:
             out = [self.address(cancel_request(prior.head.licence, order.order_id, order.revision)), *out]
         own = own_decision(out, order.order_id, self._settings.topics.decisions)
+        decided: int | None = None
+        decision_id: str | None = None
+        decision_json = b""
+        if own is not None and own.decision is not None:
+            decided, decision_id, decision_json = own.decision.revision, own.decision.decision_id, own.value
+        elif prior is not None:
+            # A licence draw is on its way: the earlier revision's decision stays current until then.
+            decided, decision_id = prior.head.decided, prior.head.decision_id
+            decision_json = prior.decision_json
         head = StateHead(
             order.revision,
             source.partition,
             expiry_date(order.ship_date, order.event_time.date(), self._settings.state_retention_days),
             record.route.value,
             licence,
+            decided,
+            decision_id,
         )
-        if own is not None and own.decision is not None:
-            head = replace(head, decided=own.decision.revision, decision_id=own.decision.decision_id)
-            decision_json = own.value
-        elif prior is not None:
-            # A licence draw is on its way: the earlier revision's decision stays current until then.
-            head = replace(head, decided=prior.head.decided, decision_id=prior.head.decision_id)
-            decision_json = prior.decision_json
-        else:
-            decision_json = b""
         self._write(order.order_id.encode(), OrderState(head, source.value or b"", decision_json), prior)
         return out
 

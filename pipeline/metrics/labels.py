@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from functools import lru_cache
 
 from pipeline.intake.reasons import InvalidReason
 from pipeline.metrics.definitions import OTHER
@@ -47,8 +48,11 @@ class BoundedLabel:
         return value if value in self._allowed else OTHER
 
 
+@lru_cache(maxsize=1024)
 def destination_label(country: str) -> str:
-    """ISO 3166-1 alpha-2 codes are a bounded set of about 250; anything else is `other`."""
+    """ISO 3166-1 alpha-2 codes are a bounded set of about 250; anything else is `other`.
+
+    Remembered: every decision asks, and orders name the same few destinations."""
     try:
         return check_country(country)
     except ValueError:

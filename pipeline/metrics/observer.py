@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
@@ -104,7 +103,12 @@ class MetricsObserver:
         now = self._clock()
         metrics = self.metrics
         self._child(metrics.decisions, record.route.value, destination_label(destination)).inc()
-        findings = Tally((self._rule_id(reason.rule_id), reason.outcome) for reason in record.reasons)
+        # Counted per label first (a plain dict: a Counter costs more to build than the counting): one
+        # `inc` per rule and outcome, as a decision repeats them per line.
+        findings: dict[tuple[str, Outcome], int] = {}
+        for reason in record.reasons:
+            key = (self._rule_id(reason.rule_id), reason.outcome)
+            findings[key] = findings.get(key, 0) + 1
         for (rule_id, outcome), count in findings.items():
             self._child(metrics.findings, rule_id, outcome.value).inc(count)
             if outcome is Outcome.PROHIBITED:

@@ -20,7 +20,7 @@ import yaml
 
 from pipeline.enrichment.parties.clearances import ClearanceBook
 from pipeline.enrichment.products import ProductMaster, ProductMasterError
-from pipeline.screening import Screener, build_screener
+from pipeline.screening import VersionedScreener, build_screener
 from pipeline.settings import Settings
 from schemas.decision import DecisionRecord, Outcome, Reason, Route
 from schemas.licence import Licence, LicenceFile
@@ -41,7 +41,13 @@ class MissingReferenceScreener:
     def __init__(self, missing: frozenset[ReferenceKind]) -> None:
         self.missing = missing
 
-    def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
+    @property
+    def versions(self) -> dict[str, str]:
+        return {}
+
+    def screen(
+        self, order: OrderEvent, *, as_of: date | None = None, versions: Mapping[str, str] | None = None
+    ) -> DecisionRecord:
         names = ", ".join(sorted(self.missing))
         return DecisionRecord(
             decision_id=str(uuid.uuid4()),
@@ -59,6 +65,7 @@ class MissingReferenceScreener:
                     explanation=f"The worker has not loaded: {names}; it releases nothing until it has.",
                 )
             ],
+            versions=dict(versions or {}),
             fail_closed=True,
         )
 
@@ -67,7 +74,7 @@ class MissingReferenceScreener:
 class Snapshot:
     # Published data sets in force; kinds not here come from the worker's configured files.
     envelopes: Mapping[ReferenceKind, ReferenceEnvelope]
-    screener: Screener
+    screener: VersionedScreener
     missing: frozenset[ReferenceKind]
     products: ProductMaster | None
     licences: Mapping[str, Licence]
@@ -199,7 +206,7 @@ def build_snapshot(
     products = _products(effective, envelopes.get(ReferenceKind.PRODUCTS))
     licence_file, licences_version = _licences(effective, envelopes.get(ReferenceKind.LICENCES))
     missing = frozenset(REQUIRED_KINDS - envelopes.keys() - _file_kinds(effective))
-    screener: Screener = MissingReferenceScreener(missing)
+    screener: VersionedScreener = MissingReferenceScreener(missing)
     if not missing:
         try:
             screener = build_screener(effective, clearances)

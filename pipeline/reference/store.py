@@ -112,11 +112,20 @@ class LiveScreener:
 
     def __init__(self, store: ReferenceStore) -> None:
         self._store = store
+        # The versions recorded depend on the snapshot and the clearances only: merged once per change.
+        self._versions: tuple[Snapshot | None, str, dict[str, str]] = (None, "", {})
+
+    def versions(self, snapshot: Snapshot, allowlist: str) -> dict[str, str]:
+        """The screener's own versions (sorted by kind), then the snapshot's, then the allowlist's."""
+        held, held_allowlist, versions = self._versions
+        if held is not snapshot or held_allowlist != allowlist:
+            own = dict(sorted(snapshot.screener.versions.items()))
+            versions = {**own, **snapshot.versions, "allowlist": allowlist}
+            self._versions = (snapshot, allowlist, versions)
+        return versions
 
     def screen(self, order: OrderEvent, *, as_of: date | None = None) -> DecisionRecord:
         snapshot = self._store.current
         # Clearances are swapped on the event loop, as screening runs: both see the same version.
         allowlist = self._store.clearances.current.version
-        record = snapshot.screener.screen(order, as_of=as_of)
-        versions = {**record.versions, **snapshot.versions, "allowlist": allowlist}
-        return record.model_copy(update={"versions": versions})
+        return snapshot.screener.screen(order, as_of=as_of, versions=self.versions(snapshot, allowlist))

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from pipeline.decisions.ids import url_uuid
+from pipeline.decisions.ids import random_uuid, url_uuid
 
 NAMES = [
     "",
@@ -32,3 +32,13 @@ def test_url_uuid_is_a_version_5_rfc_4122_uuid() -> None:
 def test_different_names_give_different_ids() -> None:
     ids = {url_uuid(f"decision:PO-{i}:1") for i in range(1000)}
     assert len(ids) == 1000
+
+
+def test_random_uuid_is_a_canonical_version_4_rfc_4122_uuid() -> None:
+    ids = [random_uuid() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122

@@ -123,8 +123,12 @@ class PartyScreener:
         now: datetime | None,
     ) -> list[PartyHit]:
         found: list[PartyHit] = []
+        matches = self.matcher.match(named.name, named.country or None)
+        if not matches:
+            return found
+        # Folding the name for the key costs more than most screenings: only parties that match need it.
         key = party_key(named)
-        for match in self.matcher.match(named.name, named.country or None):
+        for match in matches:
             entry = match.entry
             status = self.calendar.status(entry, as_of)
             if status is None:
