@@ -9,7 +9,7 @@ source "$(dirname "$0")/common.sh"
 PORT="${KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 DATA_DIR="${KAFKA_DATA_DIR:-$PROJECT_ROOT/.run/kafka}"
-WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-60}"
+WAIT_SECONDS="${KAFKA_WAIT_SECONDS:-180}"
 # The test suite creates thousands of partitions on one broker; 512 MB ran out of heap under that.
 HEAP="${KAFKA_HEAP:-1g}"
 mkdir -p "$DATA_DIR"

@@ -97,7 +97,8 @@ def test_without_rule_pack_or_party_list_the_worker_is_not_ready_and_releases_no
     (worker,) = start_workers(bare, 1, ready=False)
     worker.wait_status("/health", 200)
     assert worker.wait_status("/ready", 503)["ready"] is False
-    assert worker.get("/reference")[1]["missing"] == ["parties", "rules"]
+    # The start-up server answers /ready before faust's own pages exist: wait for /reference itself.
+    assert worker.wait_status("/reference", 200)["missing"] == ["parties", "rules"]
     produce(flow, [order("ORD-CHAIR", lines=chair_line(), licence_numbers=[])])
     held = current_of(read_decisions(flow, decided("ORD-CHAIR")))["ORD-CHAIR"]
     assert held.route is Route.HOLD
