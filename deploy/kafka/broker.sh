@@ -2,7 +2,7 @@
 # A single-node KRaft Apache Kafka broker (combined broker + controller) on 127.0.0.1.
 #   broker.sh start|stop|status|wait|restart
 # Env: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (.run/kafka),
-#      KAFKA_WAIT_SECONDS (60), KAFKA_HEAP (1g). start and stop are idempotent.
+#      KAFKA_WAIT_SECONDS (180), KAFKA_HEAP (1g). start and stop are idempotent.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
