@@ -169,6 +169,9 @@ class Settings:
     state_retention_days: int = 90
     # How often each worker reads its consumer group's lag for /metrics (an admin request to the brokers).
     consumer_lag_interval_seconds: float = 5.0
+    # The worker's asyncio event loop: "uvloop" (libuv, less CPU per wake-up) or "asyncio" (the
+    # standard library's). See BENCHMARKS.md, "uvloop and the record path".
+    event_loop: str = "uvloop"
 
     @property
     def topics(self) -> TopicNames:
@@ -202,6 +205,16 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def _event_loop(value: str) -> str:
+    if value not in EVENT_LOOPS:
+        msg = f"SCREENING_EVENT_LOOP={value!r} is none of {', '.join(EVENT_LOOPS)}"
+        raise ValueError(msg)
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -280,6 +293,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         consumer_lag_interval_seconds=float(
             env.get("SCREENING_CONSUMER_LAG_INTERVAL_SECONDS", base.consumer_lag_interval_seconds)
         ),
+        event_loop=_event_loop(env.get("SCREENING_EVENT_LOOP") or base.event_loop),
     )
 
 
@@ -303,6 +317,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
         "SCREENING_LOG_LEVEL": settings.log_level,
         "SCREENING_STATE_RETENTION_DAYS": str(settings.state_retention_days),
+        "SCREENING_EVENT_LOOP": settings.event_loop,
     }
 
 
