@@ -172,6 +172,11 @@ class Settings:
     # The worker's asyncio event loop: "uvloop" (libuv, less CPU per wake-up) or "asyncio" (the
     # standard library's). See BENCHMARKS.md, "uvloop and the record path".
     event_loop: str = "uvloop"
+    # An agent handles up to this many records per wake-up and publishes what they produced as one
+    # record batch per topic and partition; it waits at most `agent_batch_within_seconds` for a batch
+    # to fill, which is also the most a record waits at low rates. Larger batches: less CPU per order.
+    agent_batch_records: int = 500
+    agent_batch_within_seconds: float = 0.02
 
     @property
     def topics(self) -> TopicNames:
@@ -294,6 +299,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("SCREENING_CONSUMER_LAG_INTERVAL_SECONDS", base.consumer_lag_interval_seconds)
         ),
         event_loop=_event_loop(env.get("SCREENING_EVENT_LOOP") or base.event_loop),
+        agent_batch_records=int(env.get("SCREENING_AGENT_BATCH_RECORDS", base.agent_batch_records)),
+        agent_batch_within_seconds=float(
+            env.get("SCREENING_AGENT_BATCH_WITHIN_SECONDS", base.agent_batch_within_seconds)
+        ),
     )
 
 
