@@ -19,7 +19,6 @@ import faust
 from pipeline.app import faust_app
 from pipeline.flow.outputs import Outbound
 from pipeline.settings import Settings, load_settings
-from pipeline.worker.agents import BATCH_RECORDS, BATCH_WITHIN_S
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.run import quiet_worker
 
@@ -45,7 +44,8 @@ def create_passthrough_app(settings: Settings, *, direct: bool = False) -> faust
             await out.send(key=event.key, value=event.value)
 
     async def forward_direct(stream: Any) -> None:
-        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WITHIN_S):
+        batches = stream.take_events(settings.agent_batch_records, within=settings.agent_batch_within_seconds)
+        async for events in batches:
             await publisher.send_all([Outbound(decisions, event.key, event.value) for event in events])
 
     app.agent(orders, name=f"{settings.app_id}.forward")(forward_direct if direct else forward)

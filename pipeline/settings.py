@@ -170,6 +170,14 @@ class Settings:
     state_retention_days: int = 90
     # How often each worker reads its consumer group's lag for /metrics (an admin request to the brokers).
     consumer_lag_interval_seconds: float = 5.0
+    # The worker's asyncio event loop: "uvloop" (libuv, less CPU per wake-up) or "asyncio" (the
+    # standard library's). See BENCHMARKS.md, "uvloop and the record path".
+    event_loop: str = "uvloop"
+    # An agent handles up to this many records per wake-up and publishes what they produced as one
+    # record batch per topic and partition; it waits at most `agent_batch_within_seconds` for a batch
+    # to fill, which is also the most a record waits at low rates. Larger batches: less CPU per order.
+    agent_batch_records: int = 500
+    agent_batch_within_seconds: float = 0.02
 
     @property
     def topics(self) -> TopicNames:
@@ -209,6 +217,16 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+EVENT_LOOPS = ("uvloop", "asyncio")
+
+
+def _event_loop(value: str) -> str:
+    if value not in EVENT_LOOPS:
+        msg = f"SCREENING_EVENT_LOOP={value!r} is none of {', '.join(EVENT_LOOPS)}"
+        raise ValueError(msg)
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -287,6 +305,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         consumer_lag_interval_seconds=float(
             env.get("SCREENING_CONSUMER_LAG_INTERVAL_SECONDS", base.consumer_lag_interval_seconds)
         ),
+        event_loop=_event_loop(env.get("SCREENING_EVENT_LOOP") or base.event_loop),
+        agent_batch_records=int(env.get("SCREENING_AGENT_BATCH_RECORDS", base.agent_batch_records)),
+        agent_batch_within_seconds=float(
+            env.get("SCREENING_AGENT_BATCH_WITHIN_SECONDS", base.agent_batch_within_seconds)
+        ),
     )
 
 
@@ -310,6 +333,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SCREENING_PARTY_LIST_FILES": os.pathsep.join(str(p) for p in settings.party_list_files),
         "SCREENING_LOG_LEVEL": settings.log_level,
         "SCREENING_STATE_RETENTION_DAYS": str(settings.state_retention_days),
+        "SCREENING_EVENT_LOOP": settings.event_loop,
     }
 
 

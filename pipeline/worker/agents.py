@@ -4,9 +4,10 @@ worker's `/reference` and `/decisions/{order_id}` pages.
 
 Every topic is consumed as raw bytes (faust never decodes them: a codec error would kill the
 agent); the flow does intake, screening and the state, the agents only move bytes. An agent takes
-its records in batches (up to `BATCH_RECORDS`, waiting at most `BATCH_WITHIN_S` for more), handles
-each in order, then publishes what the batch produced and the table changes it queued in one go
-(one producer batch per topic and partition); faust acks the batch's records only after that.
+its records in batches (up to `settings.agent_batch_records`, waiting at most
+`settings.agent_batch_within_seconds` for more), handles each in order, then publishes what the
+batch produced and the table changes it queued in one go (one producer batch per topic and
+partition); faust acks the batch's records only after that.
 """
 
 from __future__ import annotations
@@ -45,12 +46,6 @@ from schemas.reference import ReferenceKind, ReferenceRefusal
 log = logging.getLogger(__name__)
 
 Handler = Callable[[SourceRecord], Awaitable[list[Outbound]]]
-
-# Records an agent handles per wake-up at most, and how long it waits for a batch to fill: at
-# saturation a full batch per wake-up and per producer batch; at low rates a record waits at most
-# this long before it is handled.
-BATCH_RECORDS = 200
-BATCH_WITHIN_S = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +86,8 @@ def guarded_agent(
         return await handle(source)
 
     async def run(stream: Any) -> None:
-        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_WITHIN_S):
+        batches = stream.take_events(settings.agent_batch_records, within=settings.agent_batch_within_seconds)
+        async for events in batches:
             out: list[Outbound] = []
             for event in events:
                 message = event.message

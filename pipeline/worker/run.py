@@ -31,11 +31,23 @@ def quiet_worker(app: faust.App, settings: Settings) -> faust.Worker:
     return worker
 
 
+def use_event_loop(settings: Settings) -> None:
+    """Make every event loop created from now on `settings.event_loop`: the worker's and the one faust
+    runs its Kafka consumer thread on (faust's own `FAUST_LOOP=uvloop` does the same, at import)."""
+    if settings.event_loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    else:
+        asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
+
+
 def wait_for_cluster(settings: Settings) -> str | None:
     """Run the preflight (pipeline/worker/preflight.py) on the loop faust will then use; the reason
     the worker must not start, or None."""
     from pipeline.worker.preflight import StartRefusedError, preflight
 
+    use_event_loop(settings)
     # Not asyncio.run: it leaves no current loop behind, and faust takes the current one.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
