@@ -15,11 +15,13 @@ from datetime import datetime
 from pipeline.holds.apply import applied_route, is_denied
 from pipeline.holds.findings import headline
 from pipeline.holds.queue import OrderFile
+from pipeline.holds.stream_close import STREAM_ACTIONS
 from schemas.decision import DecisionRecord, Route
 from schemas.review import AuditOutcome, AuditRecord, ReviewAction
 
 _CLOSED_AS = {Route.RELEASE: "released", Route.LICENSE: "sent to licensing"}
-_REVIEW_ACTIONS = frozenset(ReviewAction)
+# Reviews, and the stream's own closes (a re-screen after a clearance, say) the applier audits.
+_CLOSING_ACTIONS = frozenset(ReviewAction) | STREAM_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +79,15 @@ def _last_hold_run(
 
 
 def closed_from_audit(record: AuditRecord) -> ClosedHold | None:
-    """The close an applied review records, or None when the record closed no hold (an escalation,
-    a first of two approvals, a clearance that left other findings holding, or no review at all)."""
+    """The close an applied review or a stream close records, or None when the record closed no
+    hold (an escalation, a first of two approvals, a clearance that left other findings holding)."""
     if record.outcome is not AuditOutcome.APPLIED or not record.order_id:
         return None
     if record.action == ReviewAction.DENY:
         closed_as = "denied"
     else:
         route = applied_route(record.detail)
-        if route is None or route is Route.HOLD or record.action not in _REVIEW_ACTIONS:
+        if route is None or route is Route.HOLD or record.action not in _CLOSING_ACTIONS:
             return None
         closed_as = _CLOSED_AS[route]
     return ClosedHold(
