@@ -7,10 +7,14 @@ follow-up decision only where the route changes. A follow-up names the decision 
 re-screen that turns an order into a hold returns its licence draw. Duplicate triggers are
 harmless: the second finds the route already changed.
 
-A clearance change (`holds.allowlist`) re-screens only the orders it concerns (`cleared_keys`): held
-orders whose current decision has a match on the cleared list entry, and open orders whose current
-decision cites a clearance that was replaced or revoked. Those re-screens also publish when only
-the cited clearances change, so an order still held for another reason shows its match as cleared.
+Clearances (`holds.allowlist`) re-screen by state, not by change event (`held_on_clearances`):
+whenever the clearances in force may have changed (the first load, a change, partitions assigned),
+the held orders whose current decision has a match a clearance in force now clears, or cites a
+clearance no longer in force (revoked or replaced), are re-screened. The re-screen's decision no
+longer has that match or citation, so a later sweep, after a restart too, leaves the order alone.
+Those re-screens also publish when only the cited clearances change, so an order still held for
+another reason shows its match as cleared. Released orders are not re-screened when a clearance is
+revoked or expires: the clearance was in force when they were decided.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import logging
 import time
 import uuid
 from dataclasses import replace
+from datetime import datetime
 
 from pipeline.decisions.record import CLEARED_RULE
-from pipeline.enrichment.parties.clearances import ClearanceChange
+from pipeline.enrichment.parties.allowlist import Allowlist
 from pipeline.flow.outputs import Outbound, decision_messages
 from pipeline.flow.state import OrderState, Table
 from pipeline.flow.tracking import OrderTracker, cancel_request, own_decision
@@ -38,6 +43,10 @@ RESCREEN_ATTEMPTS = 100
 RESCREEN_RETRY_S = 0.1
 # The `orders.rescreen` kind of a re-screen a clearance change asked for.
 ALLOWLIST_RESCREEN = "allowlist"
+# Up to this many cleared entries, a sweep tests each held order's bytes for them before parsing it.
+MAX_NEEDLES = 64
+_HELD = b'"route":"hold"'
+_CITES_CLEARANCE = f'"{CLEARED_RULE}"'.encode()
 
 
 def rescreen_request(kind: str, attempt: int = 0) -> bytes:
@@ -70,28 +79,27 @@ class Rescreener:
         """Orders this worker holds state for: every entry is an open order."""
         return [key for key, raw in list(self._states.items()) if raw]
 
-    def cleared_keys(self, changes: list[ClearanceChange]) -> list[bytes]:
-        """Open orders a clearance change concerns (see the module docstring).
+    def held_on_clearances(self, allowlist: Allowlist, now: datetime) -> list[bytes]:
+        """Held orders the clearances in force concern (see the module docstring).
 
-        The order a clearance was made on is left out: the review applier publishes its follow-up.
+        A match cleared on the order it was cleared on is left out: the review applier publishes
+        that order's follow-up.
         """
-        entries = {change.after.entry_id for change in changes if change.after is not None}
-        cited = {change.before.clearance_id for change in changes if change.before is not None}
-        reviewed = {change.after.order_id for change in changes if change.after is not None}
-        # A cheap byte test first: most open orders mention neither the entries nor the clearances.
-        needles = [f'"{value}"'.encode() for value in (*entries, *cited)]
+        in_force = {clearance.clearance_id for clearance in allowlist.clearances()}
+        entries = {clearance.entry_id for clearance in allowlist.clearances()}
+        # Cheap byte tests first: most open orders are not held, or mention no cleared entry.
+        needles = [f'"{entry}"'.encode() for entry in entries] if len(entries) <= MAX_NEEDLES else []
         found = []
         for key, raw in list(self._states.items()):
-            if not raw or not any(needle in raw for needle in needles):
+            if not raw or _HELD not in raw:
+                continue
+            if needles and _CITES_CLEARANCE not in raw and not any(needle in raw for needle in needles):
                 continue
             state = OrderState.decode(raw)
             decision = state.decision() if state is not None else None
-            if decision is None or decision.order_id in reviewed:
+            if decision is None or decision.route is not Route.HOLD:
                 continue
-            on_hold_for_entry = decision.route is Route.HOLD and any(
-                match.entry_id in entries for match in decision.party_matches
-            )
-            if on_hold_for_entry or cited & cited_clearances(decision):
+            if cited_clearances(decision) - in_force or _clears_a_match(allowlist, decision, now):
                 found.append(key)
         return found
 
@@ -152,6 +160,16 @@ class Rescreener:
 def cited_clearances(decision: DecisionRecord) -> set[str]:
     """The clearances a decision's reasons cite for silenced party matches."""
     return {r.evidence.get("clearance_id", "") for r in decision.reasons if r.rule_id == CLEARED_RULE}
+
+
+def _clears_a_match(allowlist: Allowlist, decision: DecisionRecord, now: datetime) -> bool:
+    for match in decision.party_matches:
+        if match.party_key is None or match.entry_hash is None:
+            continue
+        clearance = allowlist.clearing(match.party_key, match.entry_id, match.entry_hash, now)
+        if clearance is not None and clearance.order_id != decision.order_id:
+            return True
+    return False
 
 
 def _clearances_differ(previous: DecisionRecord | None, record: DecisionRecord) -> bool:
