@@ -15,7 +15,7 @@ from datetime import datetime
 from pipeline.holds.apply import applied_route, is_denied
 from pipeline.holds.findings import headline
 from pipeline.holds.queue import OrderFile
-from pipeline.holds.stream_close import STREAM_ACTIONS
+from pipeline.holds.stream_close import RESCREENING, STREAM_ACTIONS, cleared_by_and_why, newly_cited
 from schemas.decision import DecisionRecord, Route
 from schemas.review import AuditOutcome, AuditRecord, ReviewAction
 
@@ -48,6 +48,10 @@ def closed_hold(entry: OrderFile) -> ClosedHold | None:
         return None
     first, last = last_hold
     review = current.review or {}
+    closed_by, justification = review.get("approved_by", "") or RESCREENING, review.get("justification", "")
+    if current.review is None and (clearances := newly_cited(last, current)):
+        # As the audit trail records it, so every console names the same closer.
+        closed_by, justification = cleared_by_and_why(clearances)
     top = headline(last.reasons)
     return ClosedHold(
         order_id=entry.order_id,
@@ -55,8 +59,8 @@ def closed_hold(entry: OrderFile) -> ClosedHold | None:
         held_since=first.evaluated_at,
         closed_at=current.evaluated_at,
         closed_as="denied" if is_denied(current) else _CLOSED_AS.get(current.route, str(current.route)),
-        closed_by=review.get("approved_by", "") or "re-screening",
-        justification=review.get("justification", ""),
+        closed_by=closed_by,
+        justification=justification,
         why_held=top.title if top else "",
     )
 

@@ -62,20 +62,32 @@ def _cited(reason: Reason) -> CitedClearance:
     )
 
 
+def newly_cited(held: DecisionRecord, closing: DecisionRecord) -> list[CitedClearance]:
+    """The clearances `closing` cites and the hold's decision did not: what released the order."""
+    before = {c.clearance_id for c in cited(held)}
+    return [c for c in cited(closing) if c.clearance_id not in before]
+
+
+def cleared_by_and_why(clearances: list[CitedClearance]) -> tuple[str, str]:
+    """Who cleared and why, for a close that several clearances may have made together."""
+    return (
+        ", ".join(sorted({c.cleared_by for c in clearances})),
+        "; ".join(sorted({c.why for c in clearances})),
+    )
+
+
 def stream_close_audit(held: DecisionRecord, closing: DecisionRecord) -> AuditRecord:
     """The record of `closing` (no review) closing the hold `held` was on."""
-    before = {c.clearance_id for c in cited(held)}
-    new = [c for c in cited(closing) if c.clearance_id not in before]
+    new = newly_cited(held, closing)
     follow_up = f"decision {closing.decision_id} superseding {held.decision_id}"
     parts = [f"{applied_detail(closing.route)}; {follow_up}"]
     if new:
         action = CLEARANCE_ACTION
-        actor = ", ".join(sorted({c.cleared_by for c in new}))
+        actor, why = cleared_by_and_why(new)
         by_id: dict[str, list[CitedClearance]] = {}
         for clearance in new:
             by_id.setdefault(clearance.clearance_id, []).append(clearance)
         parts.extend(_described(group, held.party_matches) for group in by_id.values())
-        why = "; ".join(sorted({c.why for c in new}))
     else:
         action = REVISION_ACTION if closing.revision > held.revision else RESCREEN_ACTION
         actor = RESCREENING

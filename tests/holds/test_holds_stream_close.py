@@ -16,6 +16,8 @@ from pipeline.flow.rescreen import ALLOWLIST_RESCREEN
 from pipeline.holds.applier import ReviewApplier, allowlist_entries
 from pipeline.holds.apply import apply_review
 from pipeline.holds.audit_log import AuditLog, AuditQuery
+from pipeline.holds.closed import closed_holds
+from pipeline.holds.queue import HoldQueue
 from pipeline.holds.signing import ReviewSigner
 from pipeline.holds.stream_close import CLEARANCE_ACTION, RESCREEN_ACTION, RESCREENING, REVISION_ACTION
 from pipeline.holds.trust import ReviewTrust
@@ -203,3 +205,26 @@ def test_a_rescreen_that_keeps_the_order_held_closes_nothing_and_audits_nothing(
         [],
         ["d-still"],
     )
+
+
+def test_a_console_that_saw_the_close_live_names_the_same_closer_as_the_audit_trail(
+    cleared: tuple[DecisionRecord, list[DecisionRecord]],
+) -> None:
+    held, follow_ups = cleared
+    queue = HoldQueue()
+    queue.add_decision(held)
+    queue.add_decision(follow_ups[0])
+    [live] = closed_holds(queue.files())
+    applier = ReviewApplier(TRUST)
+    applier.on_decision(held)
+    log = AuditLog()
+    for audit in _audits(applier, follow_ups):
+        log.add(audit)
+    [audited] = log.closings()
+    assert (live.closed_by, live.justification, live.closed_as) == ("alice", WHY, "released")
+    assert (audited.closed_by, audited.justification, audited.closed_as) == (
+        live.closed_by,
+        live.justification,
+        live.closed_as,
+    )
+    assert live.held_since == held.evaluated_at
