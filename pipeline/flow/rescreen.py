@@ -19,9 +19,12 @@ revoked or expires: the clearance was in force when they were decided.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -43,9 +46,13 @@ RESCREEN_ATTEMPTS = 100
 RESCREEN_RETRY_S = 0.1
 # The `orders.rescreen` kind of a re-screen a clearance change asked for.
 ALLOWLIST_RESCREEN = "allowlist"
-# Up to this many cleared entries, a sweep tests each held order's bytes for them before parsing it.
-MAX_NEEDLES = 64
+# What a sweep looks for in a state's decision JSON before parsing it: a held route (among the
+# first fields, after the decision and order ids), a party match's entry id, a cited clearance.
+# Open orders a sweep looks at between two turns of the worker's event loop (about 10 ms).
+SWEEP_CHUNK = 5000
+_ROUTE = b'"route":'
 _HELD = b'"route":"hold"'
+_ENTRY_IDS = re.compile(rb'"entry_id":"((?:[^"\\]|\\.)*)"')
 _CITES_CLEARANCE = f'"{CLEARED_RULE}"'.encode()
 
 
@@ -80,28 +87,27 @@ class Rescreener:
         return [key for key, raw in list(self._states.items()) if raw]
 
     def held_on_clearances(self, allowlist: Allowlist, now: datetime) -> list[bytes]:
-        """Held orders the clearances in force concern (see the module docstring).
+        """Held orders the clearances in force concern (see the module docstring)."""
+        return [key for chunk in self.sweep(allowlist, now) for key in chunk]
+
+    def sweep(self, allowlist: Allowlist, now: datetime, chunk: int = SWEEP_CHUNK) -> Iterator[list[bytes]]:
+        """`held_on_clearances` in chunks of `chunk` open orders, so the worker can let its agents run
+        between them; the entries are those present when the sweep began.
 
         A match cleared on the order it was cleared on is left out: the review applier publishes
         that order's follow-up.
         """
-        in_force = {clearance.clearance_id for clearance in allowlist.clearances()}
-        entries = {clearance.entry_id for clearance in allowlist.clearances()}
-        # Cheap byte tests first: most open orders are not held, or mention no cleared entry.
-        needles = [f'"{entry}"'.encode() for entry in entries] if len(entries) <= MAX_NEEDLES else []
-        found = []
-        for key, raw in list(self._states.items()):
-            if not raw or _HELD not in raw:
-                continue
-            if needles and _CITES_CLEARANCE not in raw and not any(needle in raw for needle in needles):
-                continue
-            state = OrderState.decode(raw)
-            decision = state.decision() if state is not None else None
-            if decision is None or decision.route is not Route.HOLD:
-                continue
-            if cited_clearances(decision) - in_force or _clears_a_match(allowlist, decision, now):
-                found.append(key)
-        return found
+        clearances = allowlist.clearances()
+        in_force = {clearance.clearance_id for clearance in clearances}
+        # Entry ids as they appear in the decision's JSON, to test an order's bytes before parsing it.
+        entries = {json.dumps(c.entry_id, ensure_ascii=False)[1:-1].encode() for c in clearances}
+        items = list(self._states.items())
+        for begin in range(0, len(items), chunk):
+            yield [
+                key
+                for key, raw in items[begin : begin + chunk]
+                if raw and _may_concern(raw, entries) and _concerns(raw, allowlist, in_force, now)
+            ]
 
     def awaiting_decision(self, order_id: str) -> bool:
         """True while the open order's decision is still on its way (a licence draw being applied).
@@ -160,6 +166,23 @@ class Rescreener:
 def cited_clearances(decision: DecisionRecord) -> set[str]:
     """The clearances a decision's reasons cite for silenced party matches."""
     return {r.evidence.get("clearance_id", "") for r in decision.reasons if r.rule_id == CLEARED_RULE}
+
+
+def _may_concern(raw: bytes, entries: set[bytes]) -> bool:
+    """A byte test of an order's state before parsing it: held, and naming a cleared entry or citing
+    a clearance. The decision's first "route" is its own, a few fields in."""
+    start = OrderState.decision_start(raw)
+    if not raw.startswith(_HELD, raw.find(_ROUTE, start)):
+        return False
+    return raw.find(_CITES_CLEARANCE, start) >= 0 or not entries.isdisjoint(_ENTRY_IDS.findall(raw, start))
+
+
+def _concerns(raw: bytes, allowlist: Allowlist, in_force: set[str], now: datetime) -> bool:
+    state = OrderState.decode(raw)
+    decision = state.decision() if state is not None else None
+    if decision is None or decision.route is not Route.HOLD:
+        return False
+    return bool(cited_clearances(decision) - in_force) or _clears_a_match(allowlist, decision, now)
 
 
 def _clears_a_match(allowlist: Allowlist, decision: DecisionRecord, now: datetime) -> bool:

