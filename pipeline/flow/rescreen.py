@@ -46,10 +46,10 @@ RESCREEN_ATTEMPTS = 100
 RESCREEN_RETRY_S = 0.1
 # The `orders.rescreen` kind of a re-screen a clearance change asked for.
 ALLOWLIST_RESCREEN = "allowlist"
+# Open orders a sweep looks at between two turns of the worker's event loop (about 15 ms).
+SWEEP_CHUNK = 5000
 # What a sweep looks for in a state's decision JSON before parsing it: a held route (among the
 # first fields, after the decision and order ids), a party match's entry id, a cited clearance.
-# Open orders a sweep looks at between two turns of the worker's event loop (about 10 ms).
-SWEEP_CHUNK = 5000
 _ROUTE = b'"route":'
 _HELD = b'"route":"hold"'
 _ENTRY_IDS = re.compile(rb'"entry_id":"((?:[^"\\]|\\.)*)"')
