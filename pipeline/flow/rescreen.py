@@ -7,21 +7,29 @@ follow-up decision only where the route changes. A follow-up names the decision 
 re-screen that turns an order into a hold returns its licence draw. Duplicate triggers are
 harmless: the second finds the route already changed.
 
-A clearance change (`holds.allowlist`) re-screens only the orders it concerns (`cleared_keys`): held
-orders whose current decision has a match on the cleared list entry, and open orders whose current
-decision cites a clearance that was replaced or revoked. Those re-screens also publish when only
-the cited clearances change, so an order still held for another reason shows its match as cleared.
+Clearances (`holds.allowlist`) re-screen by state, not by change event (`held_on_clearances`):
+whenever the clearances in force may have changed (the first load, a change, partitions assigned),
+the held orders whose current decision has a match a clearance in force now clears, or cites a
+clearance no longer in force (revoked or replaced), are re-screened. The re-screen's decision no
+longer has that match or citation, so a later sweep, after a restart too, leaves the order alone.
+Those re-screens also publish when only the cited clearances change, so an order still held for
+another reason shows its match as cleared. Released orders are not re-screened when a clearance is
+revoked or expires: the clearance was in force when they were decided.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
 from pipeline.decisions.record import CLEARED_RULE
-from pipeline.enrichment.parties.clearances import ClearanceChange
+from pipeline.enrichment.parties.allowlist import Allowlist
 from pipeline.flow.outputs import Outbound, decision_messages
 from pipeline.flow.state import OrderState, Table
 from pipeline.flow.tracking import OrderTracker, cancel_request, own_decision
@@ -38,6 +46,14 @@ RESCREEN_ATTEMPTS = 100
 RESCREEN_RETRY_S = 0.1
 # The `orders.rescreen` kind of a re-screen a clearance change asked for.
 ALLOWLIST_RESCREEN = "allowlist"
+# Open orders a sweep looks at between two turns of the worker's event loop (about 15 ms).
+SWEEP_CHUNK = 5000
+# What a sweep looks for in a state's decision JSON before parsing it: a held route (among the
+# first fields, after the decision and order ids), a party match's entry id, a cited clearance.
+_ROUTE = b'"route":'
+_HELD = b'"route":"hold"'
+_ENTRY_IDS = re.compile(rb'"entry_id":"((?:[^"\\]|\\.)*)"')
+_CITES_CLEARANCE = f'"{CLEARED_RULE}"'.encode()
 
 
 def rescreen_request(kind: str, attempt: int = 0) -> bytes:
@@ -70,30 +86,28 @@ class Rescreener:
         """Orders this worker holds state for: every entry is an open order."""
         return [key for key, raw in list(self._states.items()) if raw]
 
-    def cleared_keys(self, changes: list[ClearanceChange]) -> list[bytes]:
-        """Open orders a clearance change concerns (see the module docstring).
+    def held_on_clearances(self, allowlist: Allowlist, now: datetime) -> list[bytes]:
+        """Held orders the clearances in force concern (see the module docstring)."""
+        return [key for chunk in self.sweep(allowlist, now) for key in chunk]
 
-        The order a clearance was made on is left out: the review applier publishes its follow-up.
+    def sweep(self, allowlist: Allowlist, now: datetime, chunk: int = SWEEP_CHUNK) -> Iterator[list[bytes]]:
+        """`held_on_clearances` in chunks of `chunk` open orders, so the worker can let its agents run
+        between them; the entries are those present when the sweep began.
+
+        A match cleared on the order it was cleared on is left out: the review applier publishes
+        that order's follow-up.
         """
-        entries = {change.after.entry_id for change in changes if change.after is not None}
-        cited = {change.before.clearance_id for change in changes if change.before is not None}
-        reviewed = {change.after.order_id for change in changes if change.after is not None}
-        # A cheap byte test first: most open orders mention neither the entries nor the clearances.
-        needles = [f'"{value}"'.encode() for value in (*entries, *cited)]
-        found = []
-        for key, raw in list(self._states.items()):
-            if not raw or not any(needle in raw for needle in needles):
-                continue
-            state = OrderState.decode(raw)
-            decision = state.decision() if state is not None else None
-            if decision is None or decision.order_id in reviewed:
-                continue
-            on_hold_for_entry = decision.route is Route.HOLD and any(
-                match.entry_id in entries for match in decision.party_matches
-            )
-            if on_hold_for_entry or cited & cited_clearances(decision):
-                found.append(key)
-        return found
+        clearances = allowlist.clearances()
+        in_force = {clearance.clearance_id for clearance in clearances}
+        # Entry ids as they appear in the decision's JSON, to test an order's bytes before parsing it.
+        entries = {json.dumps(c.entry_id, ensure_ascii=False)[1:-1].encode() for c in clearances}
+        items = list(self._states.items())
+        for begin in range(0, len(items), chunk):
+            yield [
+                key
+                for key, raw in items[begin : begin + chunk]
+                if raw and _may_concern(raw, entries) and _concerns(raw, allowlist, in_force, now)
+            ]
 
     def awaiting_decision(self, order_id: str) -> bool:
         """True while the open order's decision is still on its way (a licence draw being applied).
@@ -152,6 +166,33 @@ class Rescreener:
 def cited_clearances(decision: DecisionRecord) -> set[str]:
     """The clearances a decision's reasons cite for silenced party matches."""
     return {r.evidence.get("clearance_id", "") for r in decision.reasons if r.rule_id == CLEARED_RULE}
+
+
+def _may_concern(raw: bytes, entries: set[bytes]) -> bool:
+    """A byte test of an order's state before parsing it: held, and naming a cleared entry or citing
+    a clearance. The decision's first "route" is its own, a few fields in."""
+    start = OrderState.decision_start(raw)
+    if not raw.startswith(_HELD, raw.find(_ROUTE, start)):
+        return False
+    return raw.find(_CITES_CLEARANCE, start) >= 0 or not entries.isdisjoint(_ENTRY_IDS.findall(raw, start))
+
+
+def _concerns(raw: bytes, allowlist: Allowlist, in_force: set[str], now: datetime) -> bool:
+    state = OrderState.decode(raw)
+    decision = state.decision() if state is not None else None
+    if decision is None or decision.route is not Route.HOLD:
+        return False
+    return bool(cited_clearances(decision) - in_force) or _clears_a_match(allowlist, decision, now)
+
+
+def _clears_a_match(allowlist: Allowlist, decision: DecisionRecord, now: datetime) -> bool:
+    for match in decision.party_matches:
+        if match.party_key is None or match.entry_hash is None:
+            continue
+        clearance = allowlist.clearing(match.party_key, match.entry_id, match.entry_hash, now)
+        if clearance is not None and clearance.order_id != decision.order_id:
+            return True
+    return False
 
 
 def _clearances_differ(previous: DecisionRecord | None, record: DecisionRecord) -> bool:

@@ -90,6 +90,12 @@ class OrderState:
         return cls(head, raw[end + 1 : order_end], raw[order_end:])
 
     @staticmethod
+    def decision_start(raw: bytes) -> int:
+        """Where the decision's JSON begins in an encoded entry (the head's first field says)."""
+        end = raw.index(b"\n")
+        return end + 1 + int(raw[1 : raw.index(b",", 1)])
+
+    @staticmethod
     def decode_head(raw: bytes | None) -> StateHead | None:
         if not raw:
             return None

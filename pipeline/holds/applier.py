@@ -25,6 +25,7 @@ from pipeline.holds.apply import (
     clearing_effect,
     is_denied,
 )
+from pipeline.holds.stream_close import stream_close_audit
 from pipeline.holds.trust import ReviewTrust
 from schemas.decision import DecisionRecord, Route
 from schemas.order import OrderEvent
@@ -114,6 +115,9 @@ class ReviewApplier:
             if hold is not None:
                 del self.holds[decision.order_id]
                 effects.closed.append(decision.order_id)
+                if decision.review is None:
+                    # Closed by the stream (a re-screen, a new revision): no review audits it.
+                    effects.audits.append(stream_close_audit(hold.decision, decision))
             return effects
         applied = list(hold.applied_review_ids) if hold is not None else []
         if applied_review:

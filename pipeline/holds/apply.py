@@ -56,7 +56,8 @@ def applied_route(detail: str) -> Route | None:
     if not detail.startswith(_APPLIED_DETAIL):
         return None
     try:
-        return Route(detail.removeprefix(_APPLIED_DETAIL))
+        # What follows the route after a "; " describes the follow-up (pipeline/holds/stream_close.py).
+        return Route(detail.removeprefix(_APPLIED_DETAIL).partition("; ")[0])
     except ValueError:
         return None
 

@@ -15,11 +15,13 @@ from datetime import datetime
 from pipeline.holds.apply import applied_route, is_denied
 from pipeline.holds.findings import headline
 from pipeline.holds.queue import OrderFile
+from pipeline.holds.stream_close import RESCREENING, STREAM_ACTIONS, cleared_by_and_why, newly_cited
 from schemas.decision import DecisionRecord, Route
 from schemas.review import AuditOutcome, AuditRecord, ReviewAction
 
 _CLOSED_AS = {Route.RELEASE: "released", Route.LICENSE: "sent to licensing"}
-_REVIEW_ACTIONS = frozenset(ReviewAction)
+# Reviews, and the stream's own closes (a re-screen after a clearance, say) the applier audits.
+_CLOSING_ACTIONS = frozenset(ReviewAction) | STREAM_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ def closed_hold(entry: OrderFile) -> ClosedHold | None:
         return None
     first, last = last_hold
     review = current.review or {}
+    closed_by, justification = review.get("approved_by", "") or RESCREENING, review.get("justification", "")
+    if current.review is None and (clearances := newly_cited(last, current)):
+        # As the audit trail records it, so every console names the same closer.
+        closed_by, justification = cleared_by_and_why(clearances)
     top = headline(last.reasons)
     return ClosedHold(
         order_id=entry.order_id,
@@ -53,8 +59,8 @@ def closed_hold(entry: OrderFile) -> ClosedHold | None:
         held_since=first.evaluated_at,
         closed_at=current.evaluated_at,
         closed_as="denied" if is_denied(current) else _CLOSED_AS.get(current.route, str(current.route)),
-        closed_by=review.get("approved_by", "") or "re-screening",
-        justification=review.get("justification", ""),
+        closed_by=closed_by,
+        justification=justification,
         why_held=top.title if top else "",
     )
 
@@ -77,15 +83,15 @@ def _last_hold_run(
 
 
 def closed_from_audit(record: AuditRecord) -> ClosedHold | None:
-    """The close an applied review records, or None when the record closed no hold (an escalation,
-    a first of two approvals, a clearance that left other findings holding, or no review at all)."""
+    """The close an applied review or a stream close records, or None when the record closed no
+    hold (an escalation, a first of two approvals, a clearance that left other findings holding)."""
     if record.outcome is not AuditOutcome.APPLIED or not record.order_id:
         return None
     if record.action == ReviewAction.DENY:
         closed_as = "denied"
     else:
         route = applied_route(record.detail)
-        if route is None or route is Route.HOLD or record.action not in _REVIEW_ACTIONS:
+        if route is None or route is Route.HOLD or record.action not in _CLOSING_ACTIONS:
             return None
         closed_as = _CLOSED_AS[route]
     return ClosedHold(

@@ -113,7 +113,10 @@ class ReferenceWatcher:
                         envelope = await self._decode(record.value)
                         if envelope is not None:
                             found.append(envelope)
-                if records and records[-1].offset + 1 >= ends[tp]:
+            # By position, not by the last record's offset: the review applier writes the allowlist
+            # in transactions, whose commit markers take offsets but are never handed out as records.
+            for tp in list(pending):
+                if await consumer.position(tp) >= ends[tp]:
                     pending.discard(tp)
         if clearances:
             await self._clear(clearances, initial=not self.loaded.is_set())

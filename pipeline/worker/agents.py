@@ -22,10 +22,8 @@ from typing import Any
 import faust
 from faust.streams import _current_event
 
-from pipeline.enrichment.parties.clearances import ClearanceChange
 from pipeline.flow.outputs import Outbound, SourceRecord
 from pipeline.flow.rescreen import (
-    ALLOWLIST_RESCREEN,
     RESCREEN_ATTEMPTS,
     RESCREEN_RETRY_S,
     parse_rescreen_request,
@@ -38,6 +36,7 @@ from pipeline.reference.store import ReferenceStore
 from pipeline.screening import Screener
 from pipeline.settings import Settings
 from pipeline.worker.changelog import ChangelogTable, changelog_table
+from pipeline.worker.clearance_sweep import ClearanceSweep, watch_clearances
 from pipeline.worker.observer import PipelineObserver
 from pipeline.worker.publisher import Publisher
 from pipeline.worker.stall_guard import StallGuard
@@ -174,11 +173,12 @@ def register_worker(
         for key in flow.rescreener.open_order_keys():
             await rescreen_topic.send(key=key, value=rescreen_request(kind.value))
 
-    async def rescreen_cleared(changes: list[ClearanceChange]) -> None:
-        for key in flow.rescreener.cleared_keys(changes):
-            await rescreen_topic.send(key=key, value=rescreen_request(ALLOWLIST_RESCREEN))
+    async def send_rescreen(key: bytes, value: bytes) -> None:
+        await rescreen_topic.send(key=key, value=value)
 
-    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen, rescreen_cleared)
+    sweep = ClearanceSweep(flow.rescreener, store, send_rescreen)
+    watcher = ReferenceWatcher(settings, store, publish_refusal, trigger_rescreen, sweep.clearances_changed)
+    watch_clearances(app, sweep, watcher.loaded.is_set)
     app.task(watcher.run)
 
     @app.page("/reference")
@@ -189,6 +189,7 @@ def register_worker(
                 "ready": snapshot.ready and watcher.loaded.is_set(),
                 "missing": sorted(snapshot.missing),
                 "versions": dict(snapshot.versions),
+                "clearance_sweeps": sweep.sweeps,
             }
         )
 

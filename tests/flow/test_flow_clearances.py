@@ -1,6 +1,6 @@
 """Clearances in the stream, broker-free: a reviewer's clearance reaches the worker's reference store,
-re-screens only the held orders it concerns and applies to the next order; expiry, revocation and
-malformed records (the Kafka path: tests/stateful/test_stateful_clearances.py)."""
+re-screens only the held orders it concerns, once, and applies to the next order; expiry, revocation
+and malformed records (the Kafka path: tests/stateful/test_stateful_clearances.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.decisions.record import CLEARED_RULE
+from pipeline.enrichment.parties import screener as screener_module
 from pipeline.enrichment.parties.clearances import ClearanceChange
 from pipeline.flow.rescreen import ALLOWLIST_RESCREEN
 from pipeline.holds.applier import allowlist_entries
@@ -70,7 +71,9 @@ def _record(entry: AllowlistEntry) -> tuple[str, bytes]:
 
 
 def _rescreen(flow: Flow, changes: list[ClearanceChange]) -> list[str]:
-    keys = flow.rescreener.cleared_keys(changes)
+    """What the worker does when the clearances in force changed: sweep the held orders, re-screen."""
+    assert changes
+    keys = flow.rescreener.held_on_clearances(flow.store.clearances.current, datetime.now(UTC))
     for key in keys:
         flow.deliver(flow.on_rescreen(key.decode(), ALLOWLIST_RESCREEN))
     return sorted(key.decode() for key in keys)
@@ -137,21 +140,25 @@ def test_a_clearance_releases_only_the_orders_held_on_that_match_and_the_next_or
     assert following.versions["allowlist"] == flow.store.clearances.current.version
 
 
-def test_revocation_by_tombstone_holds_the_orders_it_released_and_the_next_order(flow: Flow) -> None:
+def test_revocation_leaves_released_orders_released_and_holds_the_next_order(flow: Flow) -> None:
     entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(days=30))
     changes, _ = flow.store.offer_clearances([_record(entry)])
     _rescreen(flow, changes)
     flow.send(_zephyr("O-NEXT"))
-    assert _current(flow, "O-NEXT").route is Route.RELEASE
+    released = {o: _current(flow, o) for o in ("O-NEXT", "O-ONLY-MATCH")}
+    assert [d.route for d in released.values()] == [Route.RELEASE] * 2
 
     changes, refused = flow.store.offer_clearances([(allowlist_key(entry), None)])
     assert (refused, [(c.before is not None, c.after) for c in changes]) == ([], [(True, None)])
-    # Open orders whose decision cites the revoked clearance; the reviewers' own release stands.
-    assert _rescreen(flow, changes) == ["O-NEXT", "O-ONLY-MATCH", "O-TWO-REASONS"]
-    for order_id in ("O-NEXT", "O-ONLY-MATCH", "O-TWO-REASONS"):
-        decision = _current(flow, order_id)
-        assert (order_id, decision.route, _cited(decision)) == (order_id, Route.HOLD, [])
-        assert any(m.listed_name == ZEPHYR["name"] for m in decision.party_matches)
+    # The clearance was in force when they were released: they stay released, nothing is published.
+    # The order still held for another reason no longer shows its match as cleared.
+    published = len(flow.published)
+    assert _rescreen(flow, changes) == ["O-TWO-REASONS"]
+    assert {o: _current(flow, o) for o in released} == released
+    still_held = _current(flow, "O-TWO-REASONS")
+    assert (still_held.route, _cited(still_held)) == (Route.HOLD, [])
+    assert any(m.listed_name == ZEPHYR["name"] for m in still_held.party_matches)
+    assert [d.order_id for d in flow.published[published:]] == ["O-TWO-REASONS"]
     flow.send(_zephyr("O-AFTER-REVOCATION"))
     assert _current(flow, "O-AFTER-REVOCATION").route is Route.HOLD
 
@@ -160,25 +167,87 @@ def test_a_later_record_for_the_same_key_replaces_the_clearance(flow: Flow) -> N
     entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(days=30))
     changes, _ = flow.store.offer_clearances([_record(entry)])
     _rescreen(flow, changes)
+    released = _current(flow, "O-ONLY-MATCH")
     shortened = entry.model_copy(update={"expires_at": NOW - timedelta(minutes=1), "review_id": "rv-revoke"})
     changes, refused = flow.store.offer_clearances([_record(shortened)])
     assert refused == []
-    assert _rescreen(flow, changes) == ["O-ONLY-MATCH", "O-TWO-REASONS"]
-    assert _current(flow, "O-ONLY-MATCH").route is Route.HOLD
+    assert _rescreen(flow, changes) == ["O-TWO-REASONS"]
+    assert _current(flow, "O-ONLY-MATCH") == released
+    assert _cited(_current(flow, "O-TWO-REASONS")) == []
+    flow.send(_zephyr("O-NEXT"))
+    assert _current(flow, "O-NEXT").route is Route.HOLD
 
 
 def test_an_expired_clearance_no_longer_clears_and_says_so(flow: Flow) -> None:
     entry = _clear_match(_current(flow, "O-REVIEWED"), NOW - timedelta(seconds=1))
+    held = _current(flow, "O-ONLY-MATCH")
     changes, refused = flow.store.offer_clearances([_record(entry)])
     assert refused == []
-    assert _rescreen(flow, changes) == ["O-ONLY-MATCH", "O-TWO-REASONS"]
-    assert _current(flow, "O-ONLY-MATCH").route is Route.HOLD
+    assert _rescreen(flow, changes) == []
+    assert _current(flow, "O-ONLY-MATCH") == held
     flow.send(_zephyr("O-NEXT"))
     held = _current(flow, "O-NEXT")
     assert held.route is Route.HOLD
     expired = f"clearance by alice expired {entry.expires_at:%Y-%m-%d}"
     matches = [m for m in held.party_matches if m.listed_name == ZEPHYR["name"]]
     assert [expired in m.matched for m in matches] == [True, True]
+
+
+def _clock_moved(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
+    """Screening from now on judges clearances `by` later than the real clock."""
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) + by
+
+    monkeypatch.setattr(screener_module, "datetime", Later)
+
+
+def test_a_clearance_that_expires_before_the_rescreen_runs_leaves_the_order_held(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(hours=1))
+    before = {o: _current(flow, o) for o in ("O-ONLY-MATCH", "O-TWO-REASONS")}
+    changes, _ = flow.store.offer_clearances([_record(entry)])
+    keys = flow.rescreener.held_on_clearances(flow.store.clearances.current, datetime.now(UTC))
+    assert sorted(k.decode() for k in keys) == ["O-ONLY-MATCH", "O-TWO-REASONS"]
+    assert changes
+    _clock_moved(monkeypatch, timedelta(hours=2))
+    published = len(flow.published)
+    for key in keys:
+        flow.deliver(flow.on_rescreen(key.decode(), ALLOWLIST_RESCREEN))
+    assert flow.published[published:] == []
+    assert {o: _current(flow, o) for o in before} == before
+
+
+def test_a_released_order_stays_released_when_its_clearance_expires(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(hours=1))
+    changes, _ = flow.store.offer_clearances([_record(entry)])
+    _rescreen(flow, changes)
+    released = _current(flow, "O-ONLY-MATCH")
+    assert released.route is Route.RELEASE
+    _clock_moved(monkeypatch, timedelta(hours=2))
+    # Expiry is no change event, and a sweep picks no released order (nor the held one citing it).
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert flow.rescreener.held_on_clearances(flow.store.clearances.current, later) == []
+    assert _current(flow, "O-ONLY-MATCH") == released
+    flow.send(_zephyr("O-NEXT"))
+    assert _current(flow, "O-NEXT").route is Route.HOLD
+
+
+def test_sweeping_again_rescreens_nothing(flow: Flow) -> None:
+    entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(days=30))
+    changes, _ = flow.store.offer_clearances([_record(entry)])
+    assert _rescreen(flow, changes) == ["O-ONLY-MATCH", "O-TWO-REASONS"]
+    published = len(flow.published)
+    assert flow.rescreener.held_on_clearances(flow.store.clearances.current, datetime.now(UTC)) == []
+    # A request sent twice (a sweep before a restart, one after) publishes nothing the second time.
+    for order_id in ("O-ONLY-MATCH", "O-TWO-REASONS"):
+        flow.deliver(flow.on_rescreen(order_id, ALLOWLIST_RESCREEN))
+    assert flow.published[published:] == []
 
 
 def _mangled(how: str, key: str, value: bytes) -> tuple[str, bytes]:

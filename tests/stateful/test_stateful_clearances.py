@@ -1,7 +1,9 @@
 """Clearances in the stream on the real broker: a clearance made through the console's action path
 and applied by `screening holds apply-reviews` releases the other orders held on that match and the
-next order, without a worker restart; a malformed allowlist record is refused with a reason and the
-clearance in force stays; a tombstone revokes it."""
+next order, without a worker restart, and each such close is on the audit trail once; a malformed
+allowlist record is refused with a reason and the clearance in force stays; a tombstone revokes it
+for the orders screened after, and the orders it released stay released. A clearance made while no
+worker runs releases the held orders when a worker starts, once, however often it restarts."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,14 +32,16 @@ from stateful_support import (  # type: ignore[import-not-found]
 from pipeline.console.actions import ActionRequest, ActionResult, perform
 from pipeline.console.auth import hash_password
 from pipeline.decisions.record import CLEARED_RULE
+from pipeline.holds.stream_close import CLEARANCE_ACTION
 from pipeline.kafka import clients
 from pipeline.kafka.holds import KafkaOutbox, read_snapshot
+from pipeline.kafka.readback import Received, read_from_start
 from pipeline.kafka.reference import publish
 from pipeline.reference.envelope import envelope_for
 from pipeline.settings import BUNDLED_DATA, PROJECT_ROOT, Settings, settings_env
 from schemas.decision import DecisionRecord, Route
 from schemas.reference import ReferenceRefusal
-from schemas.review import ReviewAction
+from schemas.review import AuditRecord, ReviewAction
 from tests.order_flow import ZEPHYR, chair_line
 from tests.order_flow import gallium_order_body as order
 
@@ -229,21 +234,94 @@ def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next
     refusals = [r for r in _refusals(flow) if r.kind == "allowlist"]
     assert [(r.refused_version, "not an allowlist entry" in r.reason) for r in refusals] == [(key, True)]
 
-    seen = frozenset(r.decision_id for r in read_decisions(flow, decided("ORD-AFTER-MALFORMED")))
+    audits = _audit_records(flow, lambda found: bool(_closes(found, "ORD-ALSO-HELD")))
+    [closed] = _closes(audits, "ORD-ALSO-HELD")
+    assert (closed.actor, closed.review_id, closed.why) == ("alice", result.review_id, WHY)
+    assert closed.decision_id == current["ORD-ALSO-HELD"].decision_id
+    assert "follow-up decision routes to release" in closed.detail
+    assert _closes(audits, "ORD-TWO-REASONS") == []  # still held: nothing closed
+
+    before_revocation = read_decisions(flow, decided("ORD-AFTER-MALFORMED"))
+    seen = frozenset(r.decision_id for r in before_revocation)
     asyncio.run(_revoke(flow, key))
-    revoked = read_decisions(
-        flow,
-        _all(
-            _route_is("ORD-ALSO-HELD", Route.HOLD, unlike=seen),
-            _route_is("ORD-NEXT", Route.HOLD, unlike=seen),
-            _route_is("ORD-AFTER-MALFORMED", Route.HOLD, unlike=seen),
-        ),
-        timeout_s=120,
-    )
+    # The order still held for another reason is re-screened (its match no longer cleared); the
+    # orders the clearance released stay released: it was in force when they were decided.
+    revoked = read_decisions(flow, _route_is("ORD-TWO-REASONS", Route.HOLD, unlike=seen), timeout_s=120)
     now_current = current_of(revoked)
-    assert now_current["ORD-REVIEWED"].route is Route.RELEASE  # the reviewer's own release stands
-    assert _cited(now_current["ORD-ALSO-HELD"]) == set()
+    assert _cited(now_current["ORD-TWO-REASONS"]) == set()
+    for released in ("ORD-REVIEWED", "ORD-ALSO-HELD", "ORD-NEXT", "ORD-AFTER-MALFORMED"):
+        assert now_current[released] == current_of(before_revocation)[released]
     produce(flow, [_zephyr("ORD-AFTER-REVOCATION")])
-    last = current_of(read_decisions(flow, decided("ORD-AFTER-REVOCATION")))["ORD-AFTER-REVOCATION"]
-    assert last.route is Route.HOLD
+    after = read_decisions(flow, decided("ORD-AFTER-REVOCATION"))
+    assert current_of(after)["ORD-AFTER-REVOCATION"].route is Route.HOLD
+    assert len(after) == len(revoked) + 1  # no late re-screen of the released orders either
     assert worker.alive()
+
+
+@pytest.mark.timeout(500)
+def test_a_clearance_made_while_no_worker_runs_releases_the_held_orders_when_one_starts_once(
+    flow: Settings, start_workers: StartWorkers, applier: None, tmp_path: Path
+) -> None:
+    (worker,) = start_workers(flow, 1)
+    lists = tmp_path / "lists" / "cn-mofcom-party-lists.csv"
+    lists.parent.mkdir()
+    lists.write_text(LISTS.read_text(encoding="utf-8") + NEW_ROW, encoding="utf-8")
+    envelope = envelope_for(lists)
+    publish(flow, [envelope])
+    worker.wait_reference("parties", envelope.version)
+    produce(flow, [_zephyr("ORD-REVIEWED"), _zephyr("ORD-ALSO-HELD")])
+    first = current_of(read_decisions(flow, decided("ORD-REVIEWED", "ORD-ALSO-HELD")))
+    assert [first[o].route for o in ("ORD-REVIEWED", "ORD-ALSO-HELD")] == [Route.HOLD] * 2
+    worker.stop()
+
+    result = asyncio.run(_clear_match(flow, first["ORD-REVIEWED"]))
+    assert result.status == 202, result.message
+    reviewed = read_decisions(flow, _route_is("ORD-REVIEWED", Route.RELEASE), timeout_s=120)  # the applier's
+    assert current_of(reviewed)["ORD-ALSO-HELD"] == first["ORD-ALSO-HELD"]
+
+    (restarted,) = start_workers(flow, 1, data_dir=tmp_path / "w0")
+    released = read_decisions(flow, _route_is("ORD-ALSO-HELD", Route.RELEASE), timeout_s=120)
+    follow_up = current_of(released)["ORD-ALSO-HELD"]
+    assert follow_up.supersedes == first["ORD-ALSO-HELD"].decision_id
+    assert _cited(follow_up) == {(result.review_id, "alice", WHY)}
+    audits = _audit_records(flow, lambda found: bool(_closes(found, "ORD-ALSO-HELD")))
+    [closed] = _closes(audits, "ORD-ALSO-HELD")
+    assert (closed.decision_id, closed.actor, closed.why) == (follow_up.decision_id, "alice", WHY)
+
+    restarted.stop()
+    (again,) = start_workers(flow, 1, data_dir=tmp_path / "w0")
+    _wait_for_a_sweep(again)
+    produce(flow, [_zephyr("ORD-AFTER-RESTART")])
+    after = read_decisions(flow, decided("ORD-AFTER-RESTART"))
+    assert current_of(after)["ORD-AFTER-RESTART"].route is Route.RELEASE
+    time.sleep(3)  # a re-screen the sweep asked for would be decided by now
+    after = read_decisions(flow, decided("ORD-AFTER-RESTART"))
+    assert [r.order_id for r in after].count("ORD-ALSO-HELD") == 2  # the hold and one follow-up
+    assert [r.order_id for r in after].count("ORD-REVIEWED") == 2  # the hold and the applier's
+    everything = _audit_records(flow, lambda found: any(r.order_id == "ORD-REVIEWED" for r in found))
+    assert len(_closes(everything, "ORD-ALSO-HELD")) == 1
+
+
+def _wait_for_a_sweep(worker: Worker, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while worker.get("/reference")[1].get("clearance_sweeps", 0) < 1:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the worker never swept the held orders:\n{worker.log_tail()}")
+        time.sleep(0.3)
+
+
+def _audit_records(settings: Settings, until: Callable[[list[AuditRecord]], bool]) -> list[AuditRecord]:
+    """Every record on `holds.audit`, read from the start until `until` holds."""
+    found: list[AuditRecord] = []
+
+    def parsed(records: list[Received]) -> bool:
+        found.extend(AuditRecord.model_validate_json(r.value) for r in records[len(found) :])
+        return until(found)
+
+    read_from_start(settings, [settings.topics.audit], until=parsed, timeout_s=120)
+    return found
+
+
+def _closes(records: list[AuditRecord], order_id: str) -> list[AuditRecord]:
+    """The audit trail's records of the order's hold closed by a clearance re-screen."""
+    return [r for r in records if r.order_id == order_id and r.action == CLEARANCE_ACTION]

@@ -133,6 +133,13 @@ class Allowlist:
     def clearances(self) -> list[ActiveClearance]:
         return list(self._by_pair.values())
 
+    def clearing(self, party: str, entry_id: str, entry_hash: str, at: datetime) -> ActiveClearance | None:
+        """The clearance that would silence a recorded hit now (in force, same entry content), or None."""
+        clearance = self._by_pair.get((party, entry_id))
+        if clearance is None or at >= clearance.expires_at or clearance.entry_hash != entry_hash:
+            return None
+        return clearance
+
     def check(self, party: str, entry: ListEntry, at: datetime) -> ClearanceCheck:
         clearance = self._by_pair.get((party, entry.entry_id))
         if clearance is None:
