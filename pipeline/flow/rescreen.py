@@ -13,8 +13,9 @@ the held orders whose current decision has a match a clearance in force now clea
 clearance no longer in force (revoked or replaced), are re-screened. The re-screen's decision no
 longer has that match or citation, so a later sweep, after a restart too, leaves the order alone.
 Those re-screens also publish when only the cited clearances change, so an order still held for
-another reason shows its match as cleared. Released orders are not re-screened when a clearance is
-revoked or expires: the clearance was in force when they were decided.
+another reason shows its match as cleared. A clearance revoked or replaced (a reviewer's act, like a
+list update) re-screens the open orders it released too, so a released, unshipped order goes back on
+hold; one that merely expires does not: it was in force when they were decided.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ SWEEP_CHUNK = 5000
 # first fields, after the decision and order ids), a party match's entry id, a cited clearance.
 _ROUTE = b'"route":'
 _HELD = b'"route":"hold"'
+_RELEASED = b'"route":"release"'
 _ENTRY_IDS = re.compile(rb'"entry_id":"((?:[^"\\]|\\.)*)"')
 _CITES_CLEARANCE = f'"{CLEARED_RULE}"'.encode()
 
@@ -169,20 +171,27 @@ def cited_clearances(decision: DecisionRecord) -> set[str]:
 
 
 def _may_concern(raw: bytes, entries: set[bytes]) -> bool:
-    """A byte test of an order's state before parsing it: held, and naming a cleared entry or citing
-    a clearance. The decision's first "route" is its own, a few fields in."""
+    """A byte test of an order's state before parsing it: held and naming a cleared entry or citing a
+    clearance, or released citing one. The decision's first "route" is its own, a few fields in."""
     start = OrderState.decision_start(raw)
-    if not raw.startswith(_HELD, raw.find(_ROUTE, start)):
+    route_at = raw.find(_ROUTE, start)
+    cites = raw.find(_CITES_CLEARANCE, start) >= 0
+    if raw.startswith(_RELEASED, route_at):
+        return cites
+    if not raw.startswith(_HELD, route_at):
         return False
-    return raw.find(_CITES_CLEARANCE, start) >= 0 or not entries.isdisjoint(_ENTRY_IDS.findall(raw, start))
+    return cites or not entries.isdisjoint(_ENTRY_IDS.findall(raw, start))
 
 
 def _concerns(raw: bytes, allowlist: Allowlist, in_force: set[str], now: datetime) -> bool:
     state = OrderState.decode(raw)
     decision = state.decision() if state is not None else None
-    if decision is None or decision.route is not Route.HOLD:
+    if decision is None:
         return False
-    return bool(cited_clearances(decision) - in_force) or _clears_a_match(allowlist, decision, now)
+    withdrawn = bool(cited_clearances(decision) - in_force)
+    if decision.route is Route.RELEASE:
+        return withdrawn
+    return decision.route is Route.HOLD and (withdrawn or _clears_a_match(allowlist, decision, now))
 
 
 def _clears_a_match(allowlist: Allowlist, decision: DecisionRecord, now: datetime) -> bool:

@@ -140,25 +140,26 @@ def test_a_clearance_releases_only_the_orders_held_on_that_match_and_the_next_or
     assert following.versions["allowlist"] == flow.store.clearances.current.version
 
 
-def test_revocation_leaves_released_orders_released_and_holds_the_next_order(flow: Flow) -> None:
+def test_revocation_by_tombstone_holds_the_orders_it_released_and_the_next_order(flow: Flow) -> None:
     entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(days=30))
     changes, _ = flow.store.offer_clearances([_record(entry)])
     _rescreen(flow, changes)
     flow.send(_zephyr("O-NEXT"))
-    released = {o: _current(flow, o) for o in ("O-NEXT", "O-ONLY-MATCH")}
-    assert [d.route for d in released.values()] == [Route.RELEASE] * 2
+    assert [_current(flow, o).route for o in ("O-NEXT", "O-ONLY-MATCH")] == [Route.RELEASE] * 2
 
     changes, refused = flow.store.offer_clearances([(allowlist_key(entry), None)])
     assert (refused, [(c.before is not None, c.after) for c in changes]) == ([], [(True, None)])
-    # The clearance was in force when they were released: they stay released, nothing is published.
-    # The order still held for another reason no longer shows its match as cleared.
-    published = len(flow.published)
-    assert _rescreen(flow, changes) == ["O-TWO-REASONS"]
-    assert {o: _current(flow, o) for o in released} == released
-    still_held = _current(flow, "O-TWO-REASONS")
-    assert (still_held.route, _cited(still_held)) == (Route.HOLD, [])
-    assert any(m.listed_name == ZEPHYR["name"] for m in still_held.party_matches)
-    assert [d.order_id for d in flow.published[published:]] == ["O-TWO-REASONS"]
+    # A revocation is new information, like a list update: the open orders whose decision cites the
+    # revoked clearance go back on hold; the reviewers' own release of the order they cleared stands.
+    reviewed = _current(flow, "O-REVIEWED")
+    assert _rescreen(flow, changes) == ["O-NEXT", "O-ONLY-MATCH", "O-TWO-REASONS"]
+    for order_id in ("O-NEXT", "O-ONLY-MATCH", "O-TWO-REASONS"):
+        decision = _current(flow, order_id)
+        assert (order_id, decision.route, _cited(decision)) == (order_id, Route.HOLD, [])
+        assert any(m.listed_name == ZEPHYR["name"] for m in decision.party_matches)
+    assert _current(flow, "O-REVIEWED") == reviewed
+    # Once re-held, a second sweep finds nothing left to do.
+    assert _rescreen(flow, changes) == []
     flow.send(_zephyr("O-AFTER-REVOCATION"))
     assert _current(flow, "O-AFTER-REVOCATION").route is Route.HOLD
 
@@ -167,12 +168,13 @@ def test_a_later_record_for_the_same_key_replaces_the_clearance(flow: Flow) -> N
     entry = _clear_match(_current(flow, "O-REVIEWED"), NOW + timedelta(days=30))
     changes, _ = flow.store.offer_clearances([_record(entry)])
     _rescreen(flow, changes)
-    released = _current(flow, "O-ONLY-MATCH")
+    assert _current(flow, "O-ONLY-MATCH").route is Route.RELEASE
     shortened = entry.model_copy(update={"expires_at": NOW - timedelta(minutes=1), "review_id": "rv-revoke"})
     changes, refused = flow.store.offer_clearances([_record(shortened)])
     assert refused == []
-    assert _rescreen(flow, changes) == ["O-TWO-REASONS"]
-    assert _current(flow, "O-ONLY-MATCH") == released
+    # Replaced by a record already lapsed: the orders the old one released are held again.
+    assert _rescreen(flow, changes) == ["O-ONLY-MATCH", "O-TWO-REASONS"]
+    assert _current(flow, "O-ONLY-MATCH").route is Route.HOLD
     assert _cited(_current(flow, "O-TWO-REASONS")) == []
     flow.send(_zephyr("O-NEXT"))
     assert _current(flow, "O-NEXT").route is Route.HOLD

@@ -244,17 +244,28 @@ def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next
     before_revocation = read_decisions(flow, decided("ORD-AFTER-MALFORMED"))
     seen = frozenset(r.decision_id for r in before_revocation)
     asyncio.run(_revoke(flow, key))
-    # The order still held for another reason is re-screened (its match no longer cleared); the
-    # orders the clearance released stay released: it was in force when they were decided.
-    revoked = read_decisions(flow, _route_is("ORD-TWO-REASONS", Route.HOLD, unlike=seen), timeout_s=120)
+    # A revocation acts like a list update: every open order whose decision cites the clearance is
+    # screened again, so the released, unshipped ones go back on hold; the reviewer's own release of
+    # the order they cleared stands.
+    revoked = read_decisions(
+        flow,
+        _all(
+            _route_is("ORD-ALSO-HELD", Route.HOLD, unlike=seen),
+            _route_is("ORD-NEXT", Route.HOLD, unlike=seen),
+            _route_is("ORD-AFTER-MALFORMED", Route.HOLD, unlike=seen),
+            _route_is("ORD-TWO-REASONS", Route.HOLD, unlike=seen),
+        ),
+        timeout_s=120,
+    )
     now_current = current_of(revoked)
-    assert _cited(now_current["ORD-TWO-REASONS"]) == set()
-    for released in ("ORD-REVIEWED", "ORD-ALSO-HELD", "ORD-NEXT", "ORD-AFTER-MALFORMED"):
-        assert now_current[released] == current_of(before_revocation)[released]
+    assert now_current["ORD-REVIEWED"] == current_of(before_revocation)["ORD-REVIEWED"]
+    for held_again in ("ORD-ALSO-HELD", "ORD-NEXT", "ORD-AFTER-MALFORMED", "ORD-TWO-REASONS"):
+        assert _cited(now_current[held_again]) == set()
+    assert now_current["ORD-ALSO-HELD"].supersedes == current["ORD-ALSO-HELD"].decision_id
     produce(flow, [_zephyr("ORD-AFTER-REVOCATION")])
     after = read_decisions(flow, decided("ORD-AFTER-REVOCATION"))
     assert current_of(after)["ORD-AFTER-REVOCATION"].route is Route.HOLD
-    assert len(after) == len(revoked) + 1  # no late re-screen of the released orders either
+    assert len(after) == len(revoked) + 1  # each re-held once: no second re-screen
     assert worker.alive()
 
 
