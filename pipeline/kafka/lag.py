@@ -22,6 +22,17 @@ log = logging.getLogger(__name__)
 Partition = tuple[str, int]
 
 
+class _FaustMemberData(logging.Filter):
+    """faust's partition assignor puts its own data in each member's metadata, which kafka-python's
+    describe_groups cannot decode and warns about at every read; only the members are counted here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Unable to decode member_")
+
+
+logging.getLogger("kafka.admin._groups").addFilter(_FaustMemberData())
+
+
 @dataclass(frozen=True, slots=True)
 class GroupPosition:
     state: str
