@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from pipeline.holds.apply import ReviewRefusedError, apply_review
 from pipeline.holds.outbox import HoldsOutbox
 from pipeline.holds.queue import HoldQueue
-from pipeline.holds.signing import ReviewSigningError
+from pipeline.holds.signing import NO_SIGNING_KEY, ReviewSigningError
 from schemas.decision import DecisionRecord
 from schemas.review import AuditOutcome, AuditRecord, ClearedMatch, Review, ReviewAction
 
@@ -153,11 +153,9 @@ async def perform(
     except ActionRefusedError as refused:
         return await refuse(refused.status, refused.message)
 
-    try:
-        await outbox.review(review)
-    except ReviewSigningError as unsigned:
-        return await refuse(503, str(unsigned))
-    queue.add_review(review)
+    if not outbox.signs_reviews:
+        return await refuse(503, NO_SIGNING_KEY)
+    # The request is audited before the review leaves, so the applier's record always follows it.
     await audit(
         outbox,
         now,
@@ -170,6 +168,11 @@ async def perform(
         why=review.justification,
         detail="first of two approvals" if follow_up is None else f"expected route {follow_up.route}",
     )
+    try:
+        await outbox.review(review)
+    except ReviewSigningError as unsigned:
+        return await refuse(503, str(unsigned))
+    queue.add_review(review)
     if follow_up is None:
         message = "Approval recorded: a second, different reviewer must also approve."
         return ActionResult(

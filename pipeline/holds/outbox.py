@@ -11,6 +11,11 @@ from schemas.review import AllowlistEntry, AuditRecord, HoldClaim, Review
 
 
 class HoldsOutbox(Protocol):
+    @property
+    def signs_reviews(self) -> bool:
+        """Whether `review` can sign: checked before the request is audited, so that a refusal
+        leaves one record and the request's record always comes before the applier's."""
+
     async def review(self, review: Review) -> None:
         """Publish `review` signed; `ReviewSigningError` when it cannot be signed."""
 
@@ -34,6 +39,10 @@ class MemoryOutbox:
     decisions: list[DecisionRecord] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)
     claims: list[HoldClaim] = field(default_factory=list)
+
+    @property
+    def signs_reviews(self) -> bool:
+        return self.signer is not None or not self.require_signature
 
     async def review(self, review: Review) -> None:
         if self.signer is not None:

@@ -58,6 +58,10 @@ class KafkaOutbox:
     async def _send(self, topic: str, key: str, payload: BaseModel) -> None:
         await self._producer.send_and_wait(topic, payload.model_dump_json().encode(), key=key.encode())
 
+    @property
+    def signs_reviews(self) -> bool:
+        return self._signer is not None
+
     async def review(self, review: Review) -> None:
         if self._signer is None:
             raise ReviewSigningError(NO_SIGNING_KEY)
