@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-
-from pipeline.metrics.histogram import PlainHistogram
 
 # Screening takes milliseconds; anything slower than 10 s is an incident, not a bucket.
 LATENCY_BUCKETS_SECONDS = (
@@ -160,8 +158,8 @@ class ScreeningMetrics:
     dead_letters: Counter
     party_matches: Counter
     processing_errors: Counter
-    decision_latency: PlainHistogram
-    processing_duration: PlainHistogram
+    decision_latency: Histogram
+    processing_duration: Histogram
     reference_data: Info
     reference_updated: Gauge
     ready: Gauge
@@ -212,17 +210,17 @@ def create_metrics(registry: CollectorRegistry) -> ScreeningMetrics:
             ["stage"],
             registry=registry,
         ),
-        decision_latency=PlainHistogram(
+        decision_latency=Histogram(
             "screening_decision_latency_seconds",
             "Time from the order's event time to its decision.",
-            LATENCY_BUCKETS_SECONDS,
-            registry,
+            buckets=LATENCY_BUCKETS_SECONDS,
+            registry=registry,
         ),
-        processing_duration=PlainHistogram(
+        processing_duration=Histogram(
             "screening_processing_duration_seconds",
             "Time from consuming the order to its decision.",
-            LATENCY_BUCKETS_SECONDS,
-            registry,
+            buckets=LATENCY_BUCKETS_SECONDS,
+            registry=registry,
         ),
         reference_data=Info(
             "screening_reference_data",
