@@ -8,8 +8,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from pipeline.decisions.encoding import model_json
 from pipeline.decisions.ids import url_uuid
@@ -37,7 +39,10 @@ def test_replay_ids_of_screened_orders_are_what_they_were(screened: Screened) ->
     assert len(ids) == len({(order.order_id, order.revision) for order, _ in screened})
 
 
-_TEXT = st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp", "Cf"]), min_size=1, max_size=30)
+# Names and descriptions the schema accepts: something besides white space (it strips them).
+_TEXT = st.text(
+    st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp", "Cf"]), min_size=1, max_size=30
+).filter(str.strip)
 _OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
@@ -67,6 +72,17 @@ def test_any_order_writes_pydantic_s_bytes(
     body["lines"][0].update(line)
     order = OrderEvent.model_validate(body)
     assert model_json(order) == order.model_dump_json().encode()
+
+
+class _Amount(BaseModel):
+    amount: float
+    note: str
+
+
+@pytest.mark.parametrize("amount", [1e16, 1.2345678901234567e20, 12.5])
+def test_floats_from_1e16_up_are_written_as_pydantic_writes_them(amount: float) -> None:
+    model = _Amount(amount=amount, note="grade e+ model")
+    assert model_json(model) == model.model_dump_json().encode()
 
 
 def test_a_utc_event_time_is_written_with_z(make_order: Callable[..., OrderDict]) -> None:
