@@ -181,13 +181,7 @@ def _refusals(settings: Settings) -> list[ReferenceRefusal]:
 def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next_order(
     flow: Settings, start_workers: StartWorkers, applier: None, tmp_path: Path
 ) -> None:
-    (worker,) = start_workers(flow, 1)
-    lists = tmp_path / "lists" / "cn-mofcom-party-lists.csv"
-    lists.parent.mkdir()
-    lists.write_text(LISTS.read_text(encoding="utf-8") + NEW_ROW, encoding="utf-8")
-    envelope = envelope_for(lists)
-    publish(flow, [envelope])
-    worker.wait_reference("parties", envelope.version)
+    worker = _worker_with_zephyr_listed(flow, start_workers, tmp_path)
     held_ids = ("ORD-REVIEWED", "ORD-ALSO-HELD", "ORD-TWO-REASONS", "ORD-OTHER-HOLD")
     produce(
         flow,
@@ -273,13 +267,7 @@ def test_a_console_clearance_releases_the_held_orders_on_that_match_and_the_next
 def test_a_clearance_made_while_no_worker_runs_releases_the_held_orders_when_one_starts_once(
     flow: Settings, start_workers: StartWorkers, applier: None, tmp_path: Path
 ) -> None:
-    (worker,) = start_workers(flow, 1)
-    lists = tmp_path / "lists" / "cn-mofcom-party-lists.csv"
-    lists.parent.mkdir()
-    lists.write_text(LISTS.read_text(encoding="utf-8") + NEW_ROW, encoding="utf-8")
-    envelope = envelope_for(lists)
-    publish(flow, [envelope])
-    worker.wait_reference("parties", envelope.version)
+    worker = _worker_with_zephyr_listed(flow, start_workers, tmp_path)
     produce(flow, [_zephyr("ORD-REVIEWED"), _zephyr("ORD-ALSO-HELD")])
     first = current_of(read_decisions(flow, decided("ORD-REVIEWED", "ORD-ALSO-HELD")))
     assert [first[o].route for o in ("ORD-REVIEWED", "ORD-ALSO-HELD")] == [Route.HOLD] * 2
@@ -311,6 +299,18 @@ def test_a_clearance_made_while_no_worker_runs_releases_the_held_orders_when_one
     assert [r.order_id for r in after].count("ORD-REVIEWED") == 2  # the hold and the applier's
     everything = _audit_records(flow, lambda found: any(r.order_id == "ORD-REVIEWED" for r in found))
     assert len(_closes(everything, "ORD-ALSO-HELD")) == 1
+
+
+def _worker_with_zephyr_listed(flow: Settings, start_workers: StartWorkers, tmp_path: Path) -> Worker:
+    """One worker that has loaded the bundled lists plus the row that lists Zephyr."""
+    (worker,) = start_workers(flow, 1)
+    lists = tmp_path / "lists" / "cn-mofcom-party-lists.csv"
+    lists.parent.mkdir()
+    lists.write_text(LISTS.read_text(encoding="utf-8") + NEW_ROW, encoding="utf-8")
+    envelope = envelope_for(lists)
+    publish(flow, [envelope])
+    worker.wait_reference("parties", envelope.version)
+    return worker
 
 
 def _wait_for_a_sweep(worker: Worker, timeout_s: float = 60) -> None:
