@@ -111,6 +111,14 @@ async def wait_until_usable(
     by the broker when faust asks."""
     pauses = backoff or Backoff()
     tell = report or (lambda _line: None)
+
+    async def wait_again(what: str, failed: Exception) -> None:
+        pause = pauses.next_pause()
+        line = f"{what}, retrying in {pause:.0f} s: {failed}"
+        log.warning(line)
+        tell(line)
+        await sleep(pause)
+
     while True:
         try:
             connected = await check_connection(settings, timeout_s=CONNECT_TIMEOUT_S)
@@ -118,18 +126,10 @@ async def wait_until_usable(
         except ConnectionCheckError as failed:
             if not failed.retriable:
                 raise StartRefusedError(str(failed)) from failed
-            pause = pauses.next_pause()
-            line = f"Kafka not reachable, retrying in {pause:.0f} s: {failed}"
-            log.warning(line)
-            tell(line)
-            await sleep(pause)
+            await wait_again("Kafka not reachable", failed)
             continue
         except (OSError, KafkaError) as failed:  # a broker lost between the two checks: wait again
-            pause = pauses.next_pause()
-            line = f"Kafka connection lost, retrying in {pause:.0f} s: {failed}"
-            log.warning(line)
-            tell(line)
-            await sleep(pause)
+            await wait_again("Kafka connection lost", failed)
             continue
         if refused:
             msg = f"the worker's principal lacks {len(refused)} grant(s): " + "; ".join(refused)
