@@ -1,0 +1,84 @@
+"""The offset faust commits for a partition: up to the first record the worker has not finished.
+
+faust-streaming 0.15.3 (`Consumer._new_offset`) commits the first run of consecutive offsets among
+those its streams acked plus its "gaps" (offsets it saw skipped). Two flaws there kept the worker's
+committed offsets short of the orders it had decided (issue 17: the lag of one partition flat at 338
+with every order decided, the other partitions' commits crawling one offset per commit):
+
+- Records the stall guard re-read and handled itself (pipeline/worker/stall_guard.py) are never
+  acked. The acked offsets then start more than one past the committed offset, and faust commits
+  nothing more for that partition until the next rebalance; a restart re-delivers all of it.
+- A gap faust records after a re-seek can cover offsets that were also acked. The duplicates split
+  the "consecutive" run, so each commit (every 2.8 s) moves the offset on by one.
+
+`ScreeningConsumer` commits up to the first offset, from the committed one, that is neither acked nor
+known done, and takes the ranges the guard handled as done (`handled_elsewhere`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+
+def next_commit(acked: set[int], gaps: Any, committed: int | None) -> int | None:
+    """The offset to commit: the first one from `committed` that is neither in `acked` nor in an
+    interval of `gaps` (an `intervaltree.IntervalTree`); None when that is no further than `committed`.
+
+    Only intervals that start at or below the highest acked offset count, as in faust: a gap it
+    records ends with the record that revealed it, which is done only once that record is acked.
+    """
+    if not acked:
+        return None
+    top = max(acked)
+    usable = [interval for interval in gaps if interval.begin <= top]
+    start: int
+    if committed is None:
+        # No commit yet: the partition is read from its first record.
+        start = min([min(acked), *(interval.begin for interval in usable)])
+    else:
+        start = committed
+        # faust records a gap from one past the committed offset at the earliest, and counts the
+        # committed offset as done when the next one is; so do we.
+        if not _done(start, acked, usable) and _done(start + 1, acked, usable):
+            start += 1
+    offset = start
+    while True:
+        if offset in acked:
+            offset += 1
+            continue
+        ends: list[int] = [interval.end for interval in usable if interval.begin <= offset < interval.end]
+        if not ends:
+            break
+        offset = max(ends)
+    if offset <= (start if committed is None else committed):
+        return None
+    return offset
+
+
+def _done(offset: int, acked: set[int], gaps: list[Any]) -> bool:
+    return offset in acked or any(interval.begin <= offset < interval.end for interval in gaps)
+
+
+class ScreeningConsumer(faust_aiokafka.Consumer):
+    """faust's consumer whose commits follow every record the worker finished (see the module)."""
+
+    def handled_elsewhere(self, tp: Any, start: int, end: int) -> None:
+        """Offsets `start`..`end - 1` of `tp` were handled and their outcome published without a faust
+        event (the stall guard read them itself): done, like an acked record."""
+        if end > start and tp in self.assignment():
+            self._gap[tp].addi(start, end)
+
+    def _new_offset(self, tp: Any) -> int | None:
+        acked: list[int] = self._acked[tp]
+        gaps = self._gap[tp]
+        offset = next_commit(set(acked), gaps, self._committed_offset[tp])
+        if offset is None:
+            return None
+        # Forget what the commit covers; later offsets wait for the next commit.
+        acked[:] = [done for done in acked if done >= offset]
+        index = self._acked_index[tp]
+        index.difference_update([done for done in index if done < offset])
+        gaps.chop(0, offset)
+        return offset
