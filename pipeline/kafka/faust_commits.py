@@ -9,10 +9,13 @@ with every order decided, the other partitions' commits crawling one offset per 
   acked. The acked offsets then start more than one past the committed offset, and faust commits
   nothing more for that partition until the next rebalance; a restart re-delivers all of it.
 - A gap faust records after a re-seek can cover offsets that were also acked. The duplicates split
-  the "consecutive" run, so each commit (every 2.8 s) moves the offset on by one.
+  the "consecutive" run, so each commit (every 2.8 s) moves the offset on by one. That crawl also
+  hid a third flaw: faust's gap ends with the record that revealed it (`_add_gap` is given its
+  offset and includes it), though that record may still be in an agent's hands.
 
 `ScreeningConsumer` commits up to the first offset, from the committed one, that is neither acked nor
-known done, and takes the ranges the guard handled as done (`handled_elsewhere`).
+known done; its gaps stop before the record that revealed them, and the ranges the guard handled
+count as done (`handled_elsewhere`).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ def next_commit(acked: set[int], gaps: Any, committed: int | None) -> int | None
     """The offset to commit: the first one from `committed` that is neither in `acked` nor in an
     interval of `gaps` (an `intervaltree.IntervalTree`); None when that is no further than `committed`.
 
-    Only intervals that start at or below the highest acked offset count, as in faust: a gap it
-    records ends with the record that revealed it, which is done only once that record is acked.
+    Only intervals that start at or below the highest acked offset count, as in faust: the records
+    after a gap are handed to an agent, and acked, only after the gap was recorded.
     """
     if not acked:
         return None
@@ -69,6 +72,10 @@ class ScreeningConsumer(faust_aiokafka.Consumer):
         event (the stall guard read them itself): done, like an acked record."""
         if end > start and tp in self.assignment():
             self._gap[tp].addi(start, end)
+
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        # `offset_to` is the record that revealed the gap: done only once acked like any other.
+        await super()._add_gap(tp, offset_from, offset_to - 1)
 
     def _new_offset(self, tp: Any) -> int | None:
         acked: list[int] = self._acked[tp]
