@@ -76,7 +76,7 @@ class StallGuard:
         self._last_handled = time.monotonic()
         # Partitions with records waiting at the previous check: seek only when a lag persists.
         self._suspects: dict[int, int] = {}
-        # Ranges (partition, start, end) read by the guard itself and not yet reported to faust.
+        # Ranges (topic partition, start, end) the guard read itself, not yet reported to faust.
         self._reread: list[tuple[Any, int, int]] = []
         self.reseeks = 0
 
@@ -89,6 +89,7 @@ class StallGuard:
         """After a rebalance the consumer restarts from committed offsets; forget what was handled."""
         self._next_offset.clear()
         self._suspects.clear()
+        self._reread.clear()
         self._last_handled = time.monotonic()
 
     def skipped_before(self, partition: int, offset: int, committed: int | None) -> int | None:
