@@ -10,12 +10,13 @@ with every order decided, the other partitions' commits crawling one offset per 
   nothing more for that partition until the next rebalance; a restart re-delivers all of it.
 - A gap faust records after a re-seek can cover offsets that were also acked. The duplicates split
   the "consecutive" run, so each commit (every 2.8 s) moves the offset on by one. That crawl also
-  hid a third flaw: faust's gap ends with the record that revealed it (`_add_gap` is given its
-  offset and includes it), though that record may still be in an agent's hands.
+  hid that such a gap is no proof: it is measured from a read offset the re-seek moved back, so it
+  can cover records still queued for an agent, and it includes the record that revealed it.
 
 `ScreeningConsumer` commits up to the first offset, from the committed one, that is neither acked nor
-known done; its gaps stop before the record that revealed them, and the ranges the guard handled
-count as done (`handled_elsewhere`).
+in a range the stall guard read and handled itself (`handled_elsewhere`). faust's own gaps are not
+recorded: every agent of the worker carries the guard, which reads any offsets faust skipped,
+transaction markers included, and reports them once their outcomes are published.
 """
 
 from __future__ import annotations
@@ -25,27 +26,20 @@ from typing import Any
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 
-def next_commit(acked: set[int], gaps: Any, committed: int | None) -> int | None:
+def next_commit(acked: set[int], done: Any, committed: int | None) -> int | None:
     """The offset to commit: the first one from `committed` that is neither in `acked` nor in an
-    interval of `gaps` (an `intervaltree.IntervalTree`); None when that is no further than `committed`.
+    interval of `done` (begin, end exclusive); None when that is no further than `committed`.
 
-    Only intervals that start at or below the highest acked offset count, as in faust: the records
-    after a gap are handed to an agent, and acked, only after the gap was recorded.
+    Only intervals that start at or below the highest acked offset count, as in faust.
     """
     if not acked:
         return None
     top = max(acked)
-    usable = [interval for interval in gaps if interval.begin <= top]
-    start: int
-    if committed is None:
-        # No commit yet: the partition is read from its first record.
-        start = min([min(acked), *(interval.begin for interval in usable)])
-    else:
-        start = committed
-        # faust records a gap from one past the committed offset at the earliest, and counts the
-        # committed offset as done when the next one is; so do we.
-        if not _done(start, acked, usable) and _done(start + 1, acked, usable):
-            start += 1
+    usable = [interval for interval in done if interval.begin <= top]
+    # No commit yet: the partition is read from its first record.
+    start: int = (
+        min([min(acked), *(interval.begin for interval in usable)]) if committed is None else committed
+    )
     offset = start
     while True:
         if offset in acked:
@@ -55,13 +49,9 @@ def next_commit(acked: set[int], gaps: Any, committed: int | None) -> int | None
         if not ends:
             break
         offset = max(ends)
-    if offset <= (start if committed is None else committed):
+    if offset <= start:
         return None
     return offset
-
-
-def _done(offset: int, acked: set[int], gaps: list[Any]) -> bool:
-    return offset in acked or any(interval.begin <= offset < interval.end for interval in gaps)
 
 
 class ScreeningConsumer(faust_aiokafka.Consumer):
@@ -74,8 +64,7 @@ class ScreeningConsumer(faust_aiokafka.Consumer):
             self._gap[tp].addi(start, end)
 
     async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
-        # `offset_to` is the record that revealed the gap: done only once acked like any other.
-        await super()._add_gap(tp, offset_from, offset_to - 1)
+        """faust's guess at skipped offsets is not recorded: the stall guard reports what it handled."""
 
     def _new_offset(self, tp: Any) -> int | None:
         acked: list[int] = self._acked[tp]

@@ -64,23 +64,16 @@ def test_records_the_guard_read_itself_are_committed_past(consumer: Any) -> None
     assert not consumer._gap[ORDERS]
 
 
-def test_a_gap_over_acked_offsets_is_committed_in_one_step(consumer: Any) -> None:
-    # As in the crawling partitions: faust's gap 4..9 overlaps acked offsets; faust 0.15.3 moved the
-    # commit on by one offset per commit interval.
-    acked(consumer, range(3, 349), committed=3)
-    consumer._gap[ORDERS].addi(4, 10)
-    assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 349}
-
-
-def test_a_gap_faust_records_ends_before_the_record_that_revealed_it(consumer: Any) -> None:
-    # faust read 3..8, was sought back to 3, then handed over 9: it records 4..9 as a gap, though 9
-    # is still in the agent's hands.
+def test_a_gap_faust_guesses_after_a_re_seek_counts_for_nothing(consumer: Any) -> None:
+    # As in the crawling partitions: faust read 3..8, its read offset was moved back to 3, then it
+    # handed over 9 and recorded 4..9 as skipped, though 9 is still in the agent's hands. faust
+    # 0.15.3 then moved the commit on by one offset per commit interval, and past 9 in the end.
     acked(consumer, range(3, 9), committed=3)
     asyncio.run(consumer._add_gap(ORDERS, 4, 9))
     assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 9}
     consumer._committed_offset[ORDERS] = 9
-    acked(consumer, range(9, 10), committed=9)
-    assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 10}
+    acked(consumer, range(9, 349), committed=9)
+    assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 349}
 
 
 def test_the_commit_stops_before_the_first_unfinished_record(consumer: Any) -> None:
@@ -104,7 +97,7 @@ def test_a_range_of_a_partition_no_longer_assigned_is_ignored(consumer: Any) -> 
     [
         (set(), [], 5, None),
         ({5, 6, 7}, [], 5, 8),
-        ({6, 7}, [], 5, 8),  # faust's own gaps start one past the committed offset at the earliest
+        ({6, 7}, [], 5, None),
         ({7, 8}, [], 5, None),
         ({7, 8}, [(5, 7)], 5, 9),
         ({0, 1, 2}, [], None, 3),
