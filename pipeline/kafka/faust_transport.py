@@ -1,5 +1,6 @@
 """faust's aiokafka transport, fitted to a company cluster: the settings' producer idempotence, and
-topics the platform team made used without asking to create them again.
+topics the platform team made used without asking to create them again; its consumer commits every
+record the worker finished (pipeline/kafka/faust_commits.py).
 
 faust 0.15 builds its AIOKafkaProducer from its own settings (`Producer._settings_default`: acks from
 `producer_acks`, no idempotence) and adds `enable_idempotence` only inside exactly-once
@@ -17,6 +18,8 @@ from typing import Any
 import faust
 from aiokafka.errors import TopicAuthorizationFailedError
 from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from pipeline.kafka.faust_commits import ScreeningConsumer
 
 
 class ScreeningProducer(faust_aiokafka.Producer):
@@ -39,6 +42,7 @@ class ScreeningProducer(faust_aiokafka.Producer):
 
 
 class ScreeningTransport(faust_aiokafka.Transport):
+    Consumer = ScreeningConsumer
     Producer = ScreeningProducer
 
 

@@ -102,6 +102,7 @@ def guarded_agent(
                 out.extend(await handle_in_hand(event, source))
                 guard.handled(message.partition, message.offset)
             await publisher.send_all(out)
+            guard.report_handled(app)
 
     app.agent(topic, name=f"{settings.app_id}.{name}")(run)
     guard.watch(app)

@@ -9,10 +9,13 @@ then commits past the gap) and a stall (the worker idle with lag, the commit nev
 The guard catches both. A record arriving beyond the next offset the agent expects (a gap): the
 agent reads the skipped records itself with a consumer of its own (`read_skipped`) and screens them
 before the record in hand; seeking faust back is not enough, because its read-offset gate drops
-re-fetched records once later ones of the same batch went through. A partition with records waiting
-while the agent has handled nothing for a while (a stall): the partition is sought back, which
-works there because nothing else is in flight. Reading again can only repeat records, and a
-repeated record republishes its decision under the same id, so nothing is lost or duplicated.
+re-fetched records once later ones of the same batch went through. faust never acks records it did
+not hand over, so once the agent has published what they produced the guard reports them to faust's
+consumer (`report_handled`), whose commit then moves past them (pipeline/kafka/faust_commits.py).
+A partition with records waiting while the agent has handled nothing for a while (a stall): the
+partition is sought back, which works there because nothing else is in flight. Reading again can
+only repeat records, and a repeated record republishes its decision under the same id, so nothing
+is lost or duplicated.
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class StallGuard:
         self._last_handled = time.monotonic()
         # Partitions with records waiting at the previous check: seek only when a lag persists.
         self._suspects: dict[int, int] = {}
+        # Ranges (topic partition, start, end) the guard read itself, not yet reported to faust.
+        self._reread: list[tuple[Any, int, int]] = []
         self.reseeks = 0
 
     def handled(self, partition: int, offset: int) -> None:
@@ -84,6 +89,7 @@ class StallGuard:
         """After a rebalance the consumer restarts from committed offsets; forget what was handled."""
         self._next_offset.clear()
         self._suspects.clear()
+        self._reread.clear()
         self._last_handled = time.monotonic()
 
     def skipped_before(self, partition: int, offset: int, committed: int | None) -> int | None:
@@ -106,7 +112,16 @@ class StallGuard:
         start = self.skipped_before(message.partition, message.offset, committed_offset(app, message.tp))
         if start is None:
             return []
-        return await read_skipped(settings, message.topic, message.partition, start, message.offset)
+        records = await read_skipped(settings, message.topic, message.partition, start, message.offset)
+        self._reread.append((message.tp, start, message.offset))
+        return records
+
+    def report_handled(self, app: Any) -> None:
+        """Once the records read again are handled and their outcomes published: tell faust's consumer
+        they are done, so its commit moves past them (it never acks what it never handed over)."""
+        reread, self._reread = self._reread, []
+        for tp, start, end in reread:
+            app.consumer.handled_elsewhere(tp, start, end)
 
     def watch(self, app: Any) -> None:
         """Forget handled offsets on every assignment, and look for stalled partitions every 2 s."""

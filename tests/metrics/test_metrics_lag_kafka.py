@@ -62,10 +62,6 @@ def orders(make_order: Callable[..., dict[str, Any]], prefix: str, count: int) -
     ]
 
 
-# Open defect (issue 17; RELIABILITY.md, "Open: commits stuck behind records the stall guard
-# handled"): the exported lag is right, the group's commits are not; faust never commits past records
-# the stall guard read itself. Kept running so it shows each time; not counted as passing.
-@pytest.mark.xfail(reason="open defect: commits stuck behind records the stall guard handled", strict=False)
 def test_lag_rises_while_the_worker_is_stopped_and_falls_when_it_catches_up(
     isolated: Settings, tmp_path: Path, make_order: Callable[..., dict[str, Any]]
 ) -> None:

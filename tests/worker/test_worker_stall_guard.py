@@ -10,7 +10,7 @@ import pytest
 from kafka.admin import NewTopic
 
 from pipeline.kafka import clients
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
 from pipeline.worker.stall_guard import StallGuard, read_skipped
 
 TOPIC = "orders"
@@ -27,6 +27,7 @@ class FakeConsumer:
     ends: dict[FakeTP, int]
     _committed_offset: dict[FakeTP, int | None] = field(default_factory=dict)
     seeks: list[tuple[FakeTP, int]] = field(default_factory=list)
+    done: list[tuple[FakeTP, int, int]] = field(default_factory=list)
 
     def assignment(self) -> set[FakeTP]:
         return set(self.ends)
@@ -36,6 +37,20 @@ class FakeConsumer:
 
     async def seek(self, tp: FakeTP, offset: int) -> None:
         self.seeks.append((tp, offset))
+
+    def handled_elsewhere(self, tp: FakeTP, start: int, end: int) -> None:
+        self.done.append((tp, start, end))
+
+
+@dataclass(frozen=True)
+class FakeMessage:
+    topic: str
+    partition: int
+    offset: int
+
+    @property
+    def tp(self) -> FakeTP:
+        return FakeTP(self.topic, self.partition)
 
 
 @dataclass
@@ -54,9 +69,8 @@ def test_a_gap_after_the_committed_offset_is_reported_from_the_first_skipped_off
     assert guard.reseeks == 1
 
 
-@pytest.mark.kafka
-def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
-    settings = load_settings()
+def topic_of_six_orders(settings: Settings) -> str:
+    """A new one-partition topic holding `order-0`..`order-5` at offsets 0..5."""
     topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
     admin = clients.admin(settings, "test")
     try:
@@ -68,8 +82,32 @@ def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
         producer.send(topic, key=b"k", value=f"order-{n}".encode(), partition=0)
     producer.flush()
     producer.close()
+    return topic
+
+
+@pytest.mark.kafka
+def test_read_skipped_returns_exactly_the_records_of_the_range() -> None:
+    settings = load_settings()
+    topic = topic_of_six_orders(settings)
     records = asyncio.run(read_skipped(settings, topic, 0, 2, 5))
     assert [(r.offset, r.value) for r in records] == [(2, b"order-2"), (3, b"order-3"), (4, b"order-4")]
+
+
+@pytest.mark.kafka
+def test_records_read_again_are_reported_to_faust_as_done_once_published() -> None:
+    settings = load_settings()
+    topic = topic_of_six_orders(settings)
+    tp = FakeTP(topic, 0)
+    consumer = FakeConsumer(ends={tp: 6}, _committed_offset={tp: 2})
+    app = FakeApp(consumer)
+    guard = StallGuard(topic)
+    # faust handed over offset 5 first: 2..4 never reached the agent, which reads them itself.
+    records = asyncio.run(guard.skipped_records(app, settings, FakeMessage(topic, 0, 5)))
+    assert [r.value for r in records] == [b"order-2", b"order-3", b"order-4"]
+    assert consumer.done == []  # not before the agent has published what they produced
+    guard.report_handled(app)
+    guard.report_handled(app)
+    assert consumer.done == [(tp, 2, 5)]
 
 
 def test_contiguous_and_repeated_records_are_not_gaps() -> None:
