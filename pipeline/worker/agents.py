@@ -17,6 +17,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import faust
@@ -39,7 +40,7 @@ from pipeline.worker.changelog import ChangelogTable, changelog_table
 from pipeline.worker.clearance_sweep import ClearanceSweep, watch_clearances
 from pipeline.worker.observer import PipelineObserver
 from pipeline.worker.publisher import Publisher
-from pipeline.worker.stall_guard import StallGuard
+from pipeline.worker.stall_guard import StallGuard, read_skipped
 from schemas.reference import ReferenceKind, ReferenceRefusal
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def guarded_agent(
     faust-streaming can skip records after a rebalance (pipeline/worker/stall_guard.py); the guard
     re-reads them, so every agent of the worker sees each record at least once, in order.
     """
-    guard = StallGuard(topic.get_topic_name())
+    guard = StallGuard(topic.get_topic_name(), partial(read_skipped, settings))
 
     async def handle_in_hand(event: Any, source: SourceRecord) -> list[Outbound]:
         # faust's tables and RocksDB stores take the partition of a change from the current event,
@@ -90,7 +91,7 @@ def guarded_agent(
             out: list[Outbound] = []
             for event in events:
                 message = event.message
-                for record in await guard.skipped_records(app, settings, message):
+                for record in await guard.skipped_records(app, message):
                     skipped = SourceRecord(
                         message.topic, message.partition, record.offset, record.key, record.value
                     )

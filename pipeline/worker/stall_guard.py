@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pipeline.kafka import clients
@@ -68,9 +69,14 @@ async def read_skipped(
     return records
 
 
+# Reads the records of (topic, partition, start, end): `read_skipped` with the worker's settings.
+Reader = Callable[[str, int, int, int], Awaitable[list[Any]]]
+
+
 class StallGuard:
-    def __init__(self, topic: str, stall_seconds: float = STALL_SECONDS) -> None:
+    def __init__(self, topic: str, read: Reader, stall_seconds: float = STALL_SECONDS) -> None:
         self._topic = topic
+        self._read = read
         self._stall_seconds = stall_seconds
         self._next_offset: dict[int, int] = {}
         self._last_handled = time.monotonic()
@@ -107,12 +113,17 @@ class StallGuard:
         )
         return expected
 
-    async def skipped_records(self, app: Any, settings: Settings, message: Any) -> list[Any]:
+    async def skipped_records(self, app: Any, message: Any) -> list[Any]:
         """Records before `message` in its partition that faust never handed to the agent."""
-        start = self.skipped_before(message.partition, message.offset, committed_offset(app, message.tp))
+        committed = committed_offset(app, message.tp)
+        if committed is None and message.partition not in self._next_offset:
+            # No commit yet: the group read from the partition's first record, which faust may
+            # have skipped as well; without this a gap at the very start would go unseen.
+            committed = (await app.consumer.earliest_offsets(message.tp)).get(message.tp)
+        start = self.skipped_before(message.partition, message.offset, committed)
         if start is None:
             return []
-        records = await read_skipped(settings, message.topic, message.partition, start, message.offset)
+        records = await self._read(message.topic, message.partition, start, message.offset)
         self._reread.append((message.tp, start, message.offset))
         return records
 
@@ -143,7 +154,8 @@ class StallGuard:
         return self._next_offset.get(partition, committed or 0)
 
     async def check(self, app: Any) -> list[tuple[int, int, int]]:
-        """Seek stalled partitions back; returns (partition, from offset, end offset) per seek."""
+        """Seek stalled partitions back, or past offsets without records; returns (partition, from
+        offset, end offset) per seek."""
         if not self.stalled() or app.rebalancing or app.in_recovery:
             self._suspects.clear()
             return []
@@ -162,6 +174,12 @@ class StallGuard:
             if suspects.get(tp.partition) != expected:
                 # First sighting: the record may simply be on its way to the agent.
                 self._suspects[tp.partition] = expected
+                continue
+            if not await self._read(tp.topic, tp.partition, expected, end):
+                # Only transaction markers lie there (a transactional writer's commit takes an
+                # offset): nothing to hand over, and the commit may move past them.
+                self._next_offset[tp.partition] = end
+                consumer.handled_elsewhere(tp, expected, end)
                 continue
             log.warning(
                 "%s[%d]: %d records after offset %d were never handed to the agent; reading them again",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 import pytest
 from kafka.admin import NewTopic
@@ -35,6 +37,9 @@ class FakeConsumer:
     async def highwaters(self, *tps: FakeTP) -> dict[FakeTP, int]:
         return {tp: self.ends[tp] for tp in tps}
 
+    async def earliest_offsets(self, *tps: FakeTP) -> dict[FakeTP, int]:
+        return dict.fromkeys(tps, 0)
+
     async def seek(self, tp: FakeTP, offset: int) -> None:
         self.seeks.append((tp, offset))
 
@@ -60,8 +65,24 @@ class FakeApp:
     in_recovery: bool = False
 
 
+@dataclass
+class FakeLog:
+    """A partition's records by offset; offsets it lacks hold no record (transaction markers)."""
+
+    records: dict[int, bytes] = field(default_factory=dict)
+    reads: list[tuple[str, int, int, int]] = field(default_factory=list)
+
+    async def read(self, topic: str, partition: int, start: int, end: int) -> list[Any]:
+        self.reads.append((topic, partition, start, end))
+        return [(offset, value) for offset, value in sorted(self.records.items()) if start <= offset < end]
+
+
+def records_at(*offsets: int) -> FakeLog:
+    return FakeLog({offset: f"order-{offset}".encode() for offset in offsets})
+
+
 def test_a_gap_after_the_committed_offset_is_reported_from_the_first_skipped_offset() -> None:
-    guard = StallGuard(TOPIC)
+    guard = StallGuard(TOPIC, FakeLog().read)
     assert guard.skipped_before(0, 15, committed=10) == 10
     guard.handled(0, 14)  # the agent read 10..14 itself, then handled 15
     guard.handled(0, 15)
@@ -100,9 +121,9 @@ def test_records_read_again_are_reported_to_faust_as_done_once_published() -> No
     tp = FakeTP(topic, 0)
     consumer = FakeConsumer(ends={tp: 6}, _committed_offset={tp: 2})
     app = FakeApp(consumer)
-    guard = StallGuard(topic)
+    guard = StallGuard(topic, partial(read_skipped, settings))
     # faust handed over offset 5 first: 2..4 never reached the agent, which reads them itself.
-    records = asyncio.run(guard.skipped_records(app, settings, FakeMessage(topic, 0, 5)))
+    records = asyncio.run(guard.skipped_records(app, FakeMessage(topic, 0, 5)))
     assert [r.value for r in records] == [b"order-2", b"order-3", b"order-4"]
     assert consumer.done == []  # not before the agent has published what they produced
     guard.report_handled(app)
@@ -110,8 +131,23 @@ def test_records_read_again_are_reported_to_faust_as_done_once_published() -> No
     assert consumer.done == [(tp, 2, 5)]
 
 
+def test_records_skipped_before_the_first_commit_are_read_from_the_partition_start() -> None:
+    tp = FakeTP(TOPIC, 0)
+    log = records_at(*range(6))
+    # faust knows no committed offset (the group never committed): its first record was offset 3.
+    app = FakeApp(FakeConsumer(ends={tp: 6}))
+    guard = StallGuard(TOPIC, log.read)
+    records = asyncio.run(guard.skipped_records(app, FakeMessage(TOPIC, 0, 3)))
+    assert [offset for offset, _ in records] == [0, 1, 2]
+    guard.report_handled(app)
+    assert app.consumer.done == [(tp, 0, 3)]
+    guard.handled(0, 3)
+    assert asyncio.run(guard.skipped_records(app, FakeMessage(TOPIC, 0, 4))) == []
+    assert log.reads == [(TOPIC, 0, 0, 3)]
+
+
 def test_contiguous_and_repeated_records_are_not_gaps() -> None:
-    guard = StallGuard(TOPIC)
+    guard = StallGuard(TOPIC, FakeLog().read)
     assert guard.skipped_before(3, 10, committed=10) is None
     guard.handled(3, 10)
     assert guard.skipped_before(3, 11, committed=10) is None
@@ -123,7 +159,7 @@ def test_contiguous_and_repeated_records_are_not_gaps() -> None:
 
 
 def test_a_new_assignment_forgets_what_was_handled() -> None:
-    guard = StallGuard(TOPIC)
+    guard = StallGuard(TOPIC, FakeLog().read)
     guard.handled(1, 40)
     guard.reassigned()
     # After a rebalance the consumer restarts from the committed offset, below what was handled.
@@ -135,19 +171,63 @@ def test_a_partition_lagging_while_the_agent_idles_is_sought_back_after_two_chec
     lagging, current = FakeTP(TOPIC, 0), FakeTP(TOPIC, 1)
     consumer = FakeConsumer(ends={lagging: 30, current: 8}, _committed_offset={lagging: 3, current: 8})
     app = FakeApp(consumer)
-    guard = StallGuard(TOPIC, stall_seconds=0.0)
+    guard = StallGuard(TOPIC, records_at(*range(40)).read, stall_seconds=0.0)
     assert asyncio.run(guard.check(app)) == []  # first sighting: the records may be on their way
     assert asyncio.run(guard.check(app)) == [(0, 3, 30)]
     assert consumer.seeks == [(lagging, 3)]
 
 
+def test_offsets_without_records_are_passed_not_sought_back() -> None:
+    tp = FakeTP(TOPIC, 0)
+    # Offsets 5..7 hold no record: a transactional writer's commit markers after the last order.
+    consumer = FakeConsumer(ends={tp: 8}, _committed_offset={tp: 5})
+    log = records_at(*range(5))
+    guard = StallGuard(TOPIC, log.read, stall_seconds=0.0)
+    for _ in range(4):
+        assert asyncio.run(guard.check(FakeApp(consumer))) == []
+    assert consumer.seeks == []
+    assert consumer.done == [(tp, 5, 8)]  # faust's commit may move past them
+    assert log.reads == [(TOPIC, 0, 5, 8)]  # once: the guard now expects offset 8
+
+
+@pytest.mark.kafka
+def test_a_transaction_marker_at_the_end_of_a_partition_is_passed_on_the_real_broker() -> None:
+    settings = load_settings()
+    topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
+    admin = clients.admin(settings, "test")
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        admin.close()
+
+    async def write_in_a_transaction() -> None:
+        producer = clients.async_producer(settings, "test", transactional_id=f"test-{topic}")
+        await producer.start()
+        try:
+            async with producer.transaction():
+                for n in range(3):
+                    await producer.send(topic, f"order-{n}".encode(), key=b"k", partition=0)
+        finally:
+            await producer.stop()
+
+    asyncio.run(write_in_a_transaction())
+    tp = FakeTP(topic, 0)
+    # The agent handled the three orders (offsets 0..2); the commit marker holds offset 3.
+    consumer = FakeConsumer(ends={tp: 4}, _committed_offset={tp: 3})
+    guard = StallGuard(topic, partial(read_skipped, settings), stall_seconds=0.0)
+    for _ in range(3):
+        assert asyncio.run(guard.check(FakeApp(consumer))) == []
+    assert consumer.seeks == []
+    assert consumer.done == [(tp, 3, 4)]
+
+
 def test_no_seek_while_the_agent_is_busy_or_the_group_rebalances() -> None:
     lagging = FakeTP(TOPIC, 0)
     consumer = FakeConsumer(ends={lagging: 30}, _committed_offset={lagging: 3})
-    busy = StallGuard(TOPIC, stall_seconds=3600.0)
+    busy = StallGuard(TOPIC, records_at(*range(40)).read, stall_seconds=3600.0)
     for _ in range(3):
         assert asyncio.run(busy.check(FakeApp(consumer))) == []
-    rebalancing = StallGuard(TOPIC, stall_seconds=0.0)
+    rebalancing = StallGuard(TOPIC, records_at(*range(40)).read, stall_seconds=0.0)
     for _ in range(3):
         assert asyncio.run(rebalancing.check(FakeApp(consumer, rebalancing=True))) == []
     assert consumer.seeks == []
