@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.harness.worker_process import WorkerProcess
+from pipeline.kafka import clients
 from pipeline.kafka.orders import produce_keyed
 from pipeline.settings import Settings
 
@@ -87,3 +90,36 @@ def test_lag_rises_while_the_worker_is_stopped_and_falls_when_it_catches_up(
         assert caught_up[-1] == 0
     finally:
         second.stop()
+
+
+def produce_in_one_transaction(settings: Settings, records: list[tuple[str, bytes]]) -> None:
+    """As an ERP's exactly-once connector would: the commit leaves a marker after each partition's
+    records, an offset that holds no record."""
+
+    async def produce() -> None:
+        producer = clients.async_producer(settings, "test", transactional_id=f"erp-{uuid.uuid4().hex[:8]}")
+        await producer.start()
+        try:
+            async with producer.transaction():
+                for key, value in records:
+                    await producer.send(settings.topics.orders, value, key=key.encode())
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+
+
+def test_orders_from_a_transactional_producer_leave_no_lag(
+    isolated: Settings, tmp_path: Path, make_order: Callable[..., dict[str, Any]]
+) -> None:
+    worker = WorkerProcess(isolated, tmp_path, "txn", FAST_LAG, data_dir=tmp_path / "worker-data").start()
+    try:
+        worker.wait_ready()
+        produce_in_one_transaction(isolated, orders(make_order, "TXN", 40))
+        # Each partition ends with a commit marker: the group's commit must pass it, or the lag
+        # stays at 1 per partition for good.
+        partitions = isolated.order_partitions
+        caught_up = wait_for_lag(worker, lambda lag: len(lag) == partitions and sum(lag.values()) == 0, 90)
+        assert caught_up[-1] == 0
+    finally:
+        worker.stop()

@@ -87,6 +87,14 @@ def test_the_commit_stops_before_the_first_unfinished_record(consumer: Any) -> N
     assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 30}
 
 
+def test_a_range_alone_is_committed_past(consumer: Any) -> None:
+    # Every record up to 40 committed; offset 40 holds a transaction marker the guard passed.
+    consumer._committed_offset[ORDERS] = 40
+    consumer.handled_elsewhere(ORDERS, 40, 41)
+    assert list(consumer._filter_tps_with_pending_acks()) == [ORDERS]
+    assert consumer._filter_committable_offsets([ORDERS]) == {ORDERS: 41}
+
+
 def test_a_range_of_a_partition_no_longer_assigned_is_ignored(consumer: Any) -> None:
     consumer.handled_elsewhere(TP("orders", 0), 0, 5)
     assert not consumer._gap[TP("orders", 0)]
@@ -102,7 +110,10 @@ def test_a_range_of_a_partition_no_longer_assigned_is_ignored(consumer: Any) -> 
         ({7, 8}, [(5, 7)], 5, 9),
         ({0, 1, 2}, [], None, 3),
         ({3, 4}, [(1, 3)], None, 5),
-        ({5, 6}, [(9, 12)], 5, 7),  # a gap past the highest acked offset waits for its record
+        ({5, 6}, [(9, 12)], 5, 7),
+        ({5, 6}, [(7, 9)], 5, 9),  # a range past the highest acked offset is finished too
+        (set(), [(5, 6)], 5, 6),  # a transaction marker after the last record, nothing acked since
+        (set(), [(2, 4)], None, 4),
         ({5, 6, 9}, [(7, 10)], 5, 10),
     ],
 )
