@@ -146,6 +146,26 @@ def test_records_skipped_before_the_first_commit_are_read_from_the_partition_sta
     assert log.reads == [(TOPIC, 0, 0, 3)]
 
 
+def test_only_a_gap_with_records_in_it_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    tp = FakeTP(TOPIC, 0)
+    app = FakeApp(FakeConsumer(ends={tp: 20}, _committed_offset={tp: 0}))
+    # Offsets 5 and 12 hold transaction markers; 15..16 are orders faust never handed over.
+    guard = StallGuard(TOPIC, records_at(*range(5), *range(6, 12), *range(13, 20)).read)
+    for offset in [*range(5), *range(6, 12)]:
+        assert asyncio.run(guard.skipped_records(app, FakeMessage(TOPIC, 0, offset))) == []
+        guard.handled(0, offset)
+    with caplog.at_level("DEBUG", logger="pipeline.worker.stall_guard"):
+        assert asyncio.run(guard.skipped_records(app, FakeMessage(TOPIC, 0, 13))) == []
+        guard.handled(0, 13)
+        guard.handled(0, 14)
+        assert len(asyncio.run(guard.skipped_records(app, FakeMessage(TOPIC, 0, 17)))) == 2
+    # (topic, partition, first offset, last offset, records read)
+    assert [(r.levelname, r.args) for r in caplog.records] == [
+        ("DEBUG", (TOPIC, 0, 12, 12, 0)),
+        ("WARNING", (TOPIC, 0, 15, 16, 2)),
+    ]
+
+
 def test_contiguous_and_repeated_records_are_not_gaps() -> None:
     guard = StallGuard(TOPIC, FakeLog().read)
     assert guard.skipped_before(3, 10, committed=10) is None
