@@ -36,9 +36,7 @@ def next_commit(acked: set[int], done: Any, committed: int | None) -> int | None
     if not acked and not done:
         return None
     # No commit yet: the partition is read from its first record.
-    start: int = (
-        min([*acked, *(interval.begin for interval in done)]) if committed is None else committed
-    )
+    start: int = min([*acked, *(interval.begin for interval in done)]) if committed is None else committed
     offset = start
     while True:
         if offset in acked:
