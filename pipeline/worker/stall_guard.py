@@ -25,6 +25,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka.errors import KafkaError
+
 from pipeline.kafka import clients
 from pipeline.settings import Settings
 
@@ -156,6 +158,16 @@ class StallGuard:
         # No commit yet: the group starts from the earliest offset (consumer_auto_offset_reset).
         return self._next_offset.get(partition, committed or 0)
 
+    async def _holds_no_record(self, tp: Any, start: int, end: int) -> bool:
+        """Whether offsets start..end-1 hold no record at all; unknown (a failed read) counts as no."""
+        try:
+            return not await self._read(tp.topic, tp.partition, start, end)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.warning(
+                "%s[%d]: could not read offsets %d..%d: %r", tp.topic, tp.partition, start, end - 1, exc
+            )
+            return False
+
     async def check(self, app: Any) -> list[tuple[int, int, int]]:
         """Seek stalled partitions back, or past offsets without records; returns (partition, from
         offset, end offset) per seek."""
@@ -178,7 +190,7 @@ class StallGuard:
                 # First sighting: the record may simply be on its way to the agent.
                 self._suspects[tp.partition] = expected
                 continue
-            if not await self._read(tp.topic, tp.partition, expected, end):
+            if await self._holds_no_record(tp, expected, end):
                 # Only transaction markers lie there (a transactional writer's commit takes an
                 # offset): nothing to hand over, and the commit may move past them.
                 self._next_offset[tp.partition] = end

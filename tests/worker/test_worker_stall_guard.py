@@ -210,6 +210,21 @@ def test_offsets_without_records_are_passed_not_sought_back() -> None:
     assert log.reads == [(TOPIC, 0, 5, 8)]  # once: the guard now expects offset 8
 
 
+def test_a_failed_read_of_a_stalled_range_falls_back_to_seeking() -> None:
+    tp = FakeTP(TOPIC, 0)
+    consumer = FakeConsumer(ends={tp: 8}, _committed_offset={tp: 5})
+
+    async def broker_gone(topic: str, partition: int, start: int, end: int) -> list[Any]:
+        msg = f"could not re-read {topic}[{partition}] {start}..{end - 1}"
+        raise TimeoutError(msg)
+
+    guard = StallGuard(TOPIC, broker_gone, stall_seconds=0.0)
+    assert asyncio.run(guard.check(FakeApp(consumer))) == []
+    assert asyncio.run(guard.check(FakeApp(consumer))) == [(0, 5, 8)]
+    assert consumer.seeks == [(tp, 5)]
+    assert consumer.done == []
+
+
 @pytest.mark.kafka
 def test_a_transaction_marker_at_the_end_of_a_partition_is_passed_on_the_real_broker() -> None:
     settings = load_settings()
