@@ -13,7 +13,8 @@ re-fetched records once later ones of the same batch went through. faust never a
 not hand over, so once the agent has published what they produced the guard reports them to faust's
 consumer (`report_handled`), whose commit then moves past them (pipeline/kafka/faust_commits.py).
 A partition with records waiting while the agent has handled nothing for a while (a stall): the
-partition is sought back, which works there because nothing else is in flight. Reading again can
+partition is sought back, which works there because nothing else is in flight; when the waiting
+offsets hold no record (a transactional producer's commit markers), they are reported finished. Reading again can
 only repeat records, and a repeated record republishes its decision under the same id, so nothing
 is lost or duplicated.
 """
