@@ -90,14 +90,20 @@ def test_a_gap_after_the_committed_offset_is_reported_from_the_first_skipped_off
     assert guard.reseeks == 1
 
 
-def topic_of_six_orders(settings: Settings) -> str:
-    """A new one-partition topic holding `order-0`..`order-5` at offsets 0..5."""
+def new_topic(settings: Settings) -> str:
+    """A new, empty one-partition topic."""
     topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
     admin = clients.admin(settings, "test")
     try:
         admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     finally:
         admin.close()
+    return topic
+
+
+def topic_of_six_orders(settings: Settings) -> str:
+    """A new one-partition topic holding `order-0`..`order-5` at offsets 0..5."""
+    topic = new_topic(settings)
     producer = clients.producer(settings, "test")
     for n in range(6):
         producer.send(topic, key=b"k", value=f"order-{n}".encode(), partition=0)
@@ -228,12 +234,7 @@ def test_a_failed_read_of_a_stalled_range_falls_back_to_seeking() -> None:
 @pytest.mark.kafka
 def test_a_transaction_marker_at_the_end_of_a_partition_is_passed_on_the_real_broker() -> None:
     settings = load_settings()
-    topic = f"t.stall-guard-{uuid.uuid4().hex[:8]}"
-    admin = clients.admin(settings, "test")
-    try:
-        admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    finally:
-        admin.close()
+    topic = new_topic(settings)
 
     async def write_in_a_transaction() -> None:
         producer = clients.async_producer(settings, "test", transactional_id=f"test-{topic}")
