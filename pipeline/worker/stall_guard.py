@@ -14,9 +14,9 @@ not hand over, so once the agent has published what they produced the guard repo
 consumer (`report_handled`), whose commit then moves past them (pipeline/kafka/faust_commits.py).
 A partition with records waiting while the agent has handled nothing for a while (a stall): the
 partition is sought back, which works there because nothing else is in flight; when the waiting
-offsets hold no record (a transactional producer's commit markers), they are reported finished. Reading again can
-only repeat records, and a repeated record republishes its decision under the same id, so nothing
-is lost or duplicated.
+offsets hold no record (a transactional producer's commit markers), they are reported finished.
+Reading again can only repeat records, and a repeated record republishes its decision under the
+same id, so nothing is lost or duplicated.
 """
 
 from __future__ import annotations
