@@ -67,13 +67,14 @@ class ScreeningConsumer(faust_aiokafka.Consumer):
 
     def _new_offset(self, tp: Any) -> int | None:
         acked: list[int] = self._acked[tp]
+        # faust keeps the same offsets as a set beside the list: no need to build one per commit.
+        index: set[int] = self._acked_index[tp]
         gaps = self._gap[tp]
-        offset = next_commit(set(acked), gaps, self._committed_offset[tp])
+        offset = next_commit(index, gaps, self._committed_offset[tp])
         if offset is None:
             return None
         # Forget what the commit covers; later offsets wait for the next commit.
         acked[:] = [done for done in acked if done >= offset]
-        index = self._acked_index[tp]
         index.difference_update([done for done in index if done < offset])
         gaps.chop(0, offset)
         return offset
